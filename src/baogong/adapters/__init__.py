@@ -1,0 +1,1 @@
+"""Adapters to outside systems (Excel, webhooks, road distances), each behind a Protocol."""

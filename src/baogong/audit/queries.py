@@ -1,0 +1,21 @@
+"""A page of the audit trail with its total, for the API."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from baogong.audit.models import AuditEntry
+
+
+def history_page(session: Session, *, entity: str | None = None, key: str | None = None,
+                 limit: int = 50, offset: int = 0) -> tuple[list[AuditEntry], int]:
+    """Audit entries newest first, one window of them, and how many match in all."""
+    stmt = select(AuditEntry)
+    if entity:
+        stmt = stmt.where(AuditEntry.entity == entity)
+    if key:
+        stmt = stmt.where(AuditEntry.entity_key == key)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(AuditEntry.id.desc()).limit(limit).offset(offset))
+    return list(rows), int(total)

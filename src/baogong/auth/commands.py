@@ -1,0 +1,101 @@
+"""`baogong user add|demo` and `baogong serve`."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from baogong.auth.models import Role
+from baogong.console import console
+from baogong.db import default_engine, session_factory, unit_of_work
+from baogong.i18n import _
+
+user_app = typer.Typer(help="Accounts and roles.", no_args_is_help=True)
+
+
+@user_app.command("add")
+def add(
+    name: Annotated[str, typer.Argument(help="User name.")],
+    role: Annotated[Role, typer.Option(help="command, enterprise, community, driver, "
+                                            "volunteer or inspector.")],
+    org: Annotated[str | None, typer.Option(help="Enterprise credit code (enterprise).")] = None,
+    community: Annotated[str | None, typer.Option(
+        help="Community or subdistrict code (community worker).")] = None,
+    vehicle: Annotated[str | None, typer.Option(help="Vehicle plate (driver).")] = None,
+    volunteer: Annotated[str | None, typer.Option(help="Volunteer code (volunteer).")] = None,
+    display_name: Annotated[str, typer.Option(help="Name shown on pages.")] = "",
+    lang: Annotated[str | None, typer.Option(help="zh_CN or en.")] = None,
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help="Read the password from standard input.")] = False,
+) -> None:
+    """Add a user; the password is read from standard input."""
+    from baogong.audit.models import Source
+    from baogong.audit.service import Actor, record
+    from baogong.auth import service
+
+    if not password_stdin:
+        raise typer.BadParameter(_("pass the password on standard input with --password-stdin"),
+                                 param_hint="--password-stdin")
+    password = sys.stdin.readline().rstrip("\r\n")
+    with unit_of_work(session_factory(default_engine())) as session:
+        user = service.create_user(session, username=name, role=role, password=password,
+                                   display_name=display_name, org=org, community=community,
+                                   vehicle=vehicle, volunteer=volunteer, lang=lang)
+        record(session, actor=Actor("cli", Source.CLI, "user add"), action="create",
+               entity="user", key=user.username,
+               after={"role": role, "org": org, "community": community, "vehicle": vehicle,
+                      "volunteer": volunteer})
+    console.print(_("User {name} added with role {role}.").format(name=name, role=role.value))
+
+
+def _demo_users() -> None:
+    from baogong.auth.demo import create_demo_users
+
+    with unit_of_work(session_factory(default_engine())) as session:
+        logins = create_demo_users(session)
+    table = Table(title=_("Demo logins"))
+    for head in (_("User name"), _("Password"), _("Role"), _("Tied to")):
+        table.add_column(head)
+    for d in logins:
+        table.add_row(d.username, d.password, d.role.value, d.bound_to)
+    console.print(table)
+
+
+@user_app.command("demo")
+def demo_users() -> None:
+    """Create one demo account per role on the sample city and print the logins."""
+    _demo_users()
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    demo_users: Annotated[bool, typer.Option(
+        "--demo-users", help="Create the demo accounts first and print their logins.")] = False,
+    tile_url: Annotated[str | None, typer.Option(
+        help="Map tile URL template ({z}/{x}/{y}); default none: our own outline only.",
+        envvar="BAOGONG_TILE_URL")] = None,
+) -> None:
+    """Serve the web pages and the API (http://HOST:PORT, API under /api/v1)."""
+    import uvicorn
+
+    from baogong import migrate
+    from baogong.app import create_app
+
+    engine = default_engine()
+    migrate.upgrade(engine)
+    if demo_users:
+        _demo_users()
+    console.print(_("Serving on http://{host}:{port}/ (Ctrl+C to stop)").format(
+        host=host, port=port))
+    uvicorn.run(create_app(engine, tile_url=tile_url), host=host, port=port, log_level="warning",
+                timeout_graceful_shutdown=3)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `user` and `serve` to the main app."""
+    app.add_typer(user_app, name="user")
+    app.command("serve")(serve)

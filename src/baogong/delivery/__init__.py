@@ -1,0 +1,1 @@
+"""Delivery: vehicles, routes, trips and proof of delivery."""

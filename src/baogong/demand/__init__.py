@@ -1,0 +1,1 @@
+"""Demand: standard packs for sealed households, orders, shortage reports."""

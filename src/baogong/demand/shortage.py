@@ -1,0 +1,37 @@
+"""Shortage reports from grassroots outlets (seed 002). Functions never commit."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from baogong.demand.models import ShortageReport
+from baogong.errors import DomainError
+from baogong.i18n import N_
+from baogong.ledger.service import get_product
+from baogong.regions.service import get_region
+
+
+def report(session: Session, *, region_code: str, outlet: str, product_code: str,
+           quantity: Decimal, by: str, note: str = "") -> ShortageReport:
+    """Record that an outlet in a region is short of a product by `quantity` units."""
+    record = f"shortage at {outlet}"
+    if quantity <= 0:
+        raise DomainError(N_("Quantity must be positive (got {value})"), record=record,
+                          field="quantity", value=quantity)
+    if not outlet.strip():
+        raise DomainError(N_("is required"), record=record, field="outlet")
+    entry = ShortageReport(region_id=get_region(session, code=region_code).id, outlet=outlet,
+                           product_id=get_product(session, code=product_code).id,
+                           quantity=quantity, note=note, reported_by=by)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def open_reports(session: Session) -> list[ShortageReport]:
+    """Reports not yet resolved, newest first."""
+    return list(session.scalars(select(ShortageReport).where(ShortageReport.resolved.is_(False))
+                                .order_by(ShortageReport.reported_at.desc())))

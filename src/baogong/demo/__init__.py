@@ -1,0 +1,1 @@
+"""The main job: a lockdown day on the sample city (`baogong demo`)."""

@@ -1,0 +1,1 @@
+"""Ledgers (台账): enterprises, sites, products, standard packs, stock movements."""

@@ -1,0 +1,1 @@
+"""Ledgers as Excel workbooks: the template, import (messy sheets welcome) and export."""

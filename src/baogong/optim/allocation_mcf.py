@@ -1,0 +1,380 @@
+"""Stage 4 for large instances: one OR-Tools min-cost flow per product.
+
+Site capacity is the only thing that couples products. The aggregate LP (stages 1-3, exact)
+is asked for one more solve: among its optima, the per-(site, product) supplies ``y_sp`` that
+minimise kg x (site's distance to its nearby communities). With the supplies fixed the
+products decouple, and each is a transportation problem solved as an integer min-cost flow:
+
+    site (supplies y_sp, all of it ships) -> community (restricted arcs, cost km)
+    community: takes at least its floor (priority units, fair share) and at most its demand
+    hub: any site -> hub -> any community, at twice the longest arc's cost
+
+Arcs are the ``k`` nearest supplying sites of each pair, plus for each site its nearest
+pairs until their demand is four times its supply. Hub flow means arcs are missing: pairs fed by
+the hub are re-planned as a small residual transport problem (sites that fed the hub ->
+pairs it fed) on wider arcs, at most ``_ROUNDS`` times (what is left is routed directly).
+Optimality of kg x km is for the chosen supplies; the exact joint LP is used for instances
+small enough (see :func:`baogong.optim.allocation_lp.solve_lexicographic`).
+
+OR-Tools and highspy each ship their own ``libhighs.so.1`` and cannot be loaded in the same
+process, so the flows run in worker processes (one product per task, two workers) that
+import this module only; it must never import highspy.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from baogong.optim.allocation import FloatArray, IntArray, Problem, chord_km
+
+
+@dataclass(frozen=True)
+class Geo:
+    """What a worker needs to measure distances and find neighbours."""
+
+    comm_xyz: FloatArray
+    site_xyz: FloatArray
+    matrix: FloatArray | None
+    road_factor: float
+    cand_idx: IntArray
+    cand_km: FloatArray
+
+    def km(self, site: IntArray, comm: IntArray) -> FloatArray:
+        """Road km of aligned (site, community) index arrays."""
+        if self.matrix is not None:
+            return np.asarray(self.matrix[site, comm], dtype=np.float64)
+        chord = np.linalg.norm(self.site_xyz[site] - self.comm_xyz[comm], axis=-1)
+        return chord_km(chord) * self.road_factor
+
+
+_ROUNDS = 8
+#: Reverse arcs: each site reaches its nearest pairs until their demand is this times its supply.
+_COVER = 4
+
+
+def site_proxy_km(problem: Problem, nth: int = 8) -> FloatArray:
+    """Per site: road km to its ``nth`` nearest community with demand left (a locality proxy)."""
+    a = problem.arrays
+    need = np.flatnonzero((a.pri + a.reg).sum(axis=1) > 0)
+    n_s = a.stock.shape[0]
+    out = np.zeros(n_s)
+    if need.size == 0:
+        return out
+    k = min(nth, need.size)
+    chunk = max(1, 4_000_000 // need.size)
+    for lo in range(0, n_s, chunk):
+        s = np.arange(lo, min(n_s, lo + chunk))
+        if a.matrix is not None:
+            dist = a.matrix[s][:, need]
+        else:
+            dist = 2.0 - 2.0 * (a.site_xyz[s] @ a.comm_xyz[need].T)
+        part = np.argpartition(dist, k - 1, axis=1)[:, k - 1] if k < need.size else np.argmax(
+            dist, axis=1)
+        out[s] = problem.km(s, need[part])
+    return out
+
+
+#: Seconds spent inside the min-cost-flow solver by this process (reset per job).
+_SOLVER_S = [0.0]
+
+Job = tuple[int, IntArray, IntArray, IntArray, IntArray, int]
+Out = tuple[IntArray, IntArray, IntArray, FloatArray, int, int, float]
+
+
+def run_jobs(geo: Geo, jobs: list[Job]) -> list[Out]:
+    """Worker entry: solve the flows of several products; returns per job + solver seconds
+    (time inside ``SimpleMinCostFlow.solve`` only)."""
+    out: list[Out] = []
+    for _p, supply, lb, ub, pair_c, k in jobs:
+        _SOLVER_S[0] = 0.0
+        res = product_flows(geo, supply, lb, ub, pair_c, k)
+        out.append((*res, _SOLVER_S[0]))
+    return out
+
+
+def product_flows(geo: Geo, supply: IntArray, lb: IntArray, ub: IntArray, pair_c: IntArray,
+                  k: int) -> tuple[IntArray, IntArray, IntArray, FloatArray, int, int]:
+    """Min-cost flow of product ``p``: (community, site, units, km), solver calls, rounds.
+
+    ``supply`` is per site; ``lb``/``ub`` per pair (aligned with ``pair_c``).
+    """
+    n_s = supply.size
+    n_q = pair_c.size
+    sup_sites = np.flatnonzero(supply > 0)
+    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0),
+             0, 0)
+    if sup_sites.size == 0 or n_q == 0:
+        return empty
+    has = supply > 0
+    # initial arcs: k nearest supplying sites of each pair from the candidate lists
+    sites = geo.cand_idx[pair_c]
+    ok = has[sites]
+    rank = np.cumsum(ok, axis=1)
+    rows, cols = np.nonzero(ok & (rank <= k))
+    arc_q = rows.astype(np.int64)
+    arc_s = sites[rows, cols]
+    arc_km = geo.cand_km[pair_c[rows], cols]
+    no_arc = np.flatnonzero(~ok.any(axis=1))
+    if no_arc.size:  # pairs with no supplying site among their nearest: nearest anywhere
+        q2, s2 = _nearest(geo, pair_c[no_arc], sup_sites, k)
+        arc_q = np.concatenate([arc_q, no_arc[q2]])
+        arc_s = np.concatenate([arc_s, s2])
+        arc_km = np.concatenate([arc_km, geo.km(s2, pair_c[no_arc[q2]])])
+    # reverse arcs: each supplying site to its nearest pairs (see _COVER)
+    rq, rs = _outlets_from_lists(geo, pair_c, ub, supply)
+    arc_q = np.concatenate([arc_q, rq])
+    arc_s = np.concatenate([arc_s, rs])
+    arc_km = np.concatenate([arc_km, geo.km(rs, pair_c[rq])])
+    _, first = np.unique(arc_q * n_s + arc_s, return_index=True)
+    arc_q, arc_s, arc_km = arc_q[first], arc_s[first], arc_km[first]
+    flow, hub_in, hub_out = _solve(supply, sup_sites, lb, ub, arc_q, arc_s, arc_km, n_s)
+    calls, rounds = 1, 0
+    pos = flow > 0
+    parts = [(arc_q[pos], arc_s[pos], flow[pos], arc_km[pos])]
+    # Residual rounds: only what went through the hub is re-planned, as a small transport
+    # problem from the sites that fed the hub to the pairs it fed, on ever wider arcs.
+    while hub_out.any() and rounds < _ROUNDS:
+        rounds += 1
+        donors = np.flatnonzero(hub_in > 0)
+        needy = np.flatnonzero(hub_out > 0)
+        need = hub_out[needy]
+        q2, s2 = _nearest(geo, pair_c[needy], donors, 4 * 2 ** rounds)
+        q3, s3 = _outlets(geo, pair_c[needy], need, donors, hub_in[donors])
+        _, first = np.unique(np.concatenate([q2, q3]) * n_s + np.concatenate([s2, s3]),
+                             return_index=True)
+        rq = np.concatenate([q2, q3])[first]
+        rs = np.concatenate([s2, s3])[first]
+        rkm = geo.km(rs, pair_c[needy[rq]])
+        flow, hub_in, sub_out = _solve(hub_in, donors, need, need, rq, rs, rkm, n_s)
+        calls += 1
+        pos = flow > 0
+        parts.append((needy[rq[pos]], rs[pos], flow[pos], rkm[pos]))
+        hub_out = np.zeros(n_q, dtype=np.int64)
+        hub_out[needy] = sub_out
+    if hub_out.any():  # out of rounds: route what still goes through the hub directly
+        hq, hs, hf = _match(geo, hub_in, hub_out, pair_c)
+        parts.append((hq, hs, hf, geo.km(hs, pair_c[hq])))
+    q_out = np.concatenate([x[0] for x in parts])
+    s_out = np.concatenate([x[1] for x in parts])
+    f_out = np.concatenate([x[2] for x in parts])
+    km_out = np.concatenate([x[3] for x in parts])
+    return (pair_c[q_out], s_out, f_out, km_out, calls, rounds)
+
+
+def _outlets_from_lists(geo: Geo, pair_c: IntArray, ub: IntArray, supply: IntArray
+                        ) -> tuple[IntArray, IntArray]:
+    """Like :func:`_outlets` but from the communities' nearest-site lists, inverted: each
+    supplying site takes the pairs that list it, nearest first, until their demand is
+    ``_COVER`` times its supply (no site x community distance matrix)."""
+    sites = geo.cand_idx[pair_c]
+    km = geo.cand_km[pair_c]
+    q = np.repeat(np.arange(pair_c.size), sites.shape[1])
+    s, k = sites.ravel(), km.ravel()
+    keep = supply[s] > 0
+    q, s, k = q[keep], s[keep], k[keep]
+    order = np.lexsort((k, s))
+    q, s = q[order], s[order]
+    amount = ub[q]
+    cum = np.cumsum(amount) - amount
+    first = np.ones(s.size, dtype=bool)
+    first[1:] = s[1:] != s[:-1]
+    start = np.maximum.accumulate(np.where(first, np.arange(s.size), 0))
+    before = cum - cum[start]
+    take = before < _COVER * supply[s]
+    return q[take], s[take]
+
+
+def _outlets(geo: Geo, pair_c: IntArray, ub: IntArray, sites: IntArray, units: IntArray,
+             most: int = 128) -> tuple[IntArray, IntArray]:
+    """For each site, its nearest pairs (at most ``most``) until their demand is ``_COVER``
+    times the units given."""
+    m = min(most, pair_c.size)
+    out_q: list[IntArray] = []
+    out_s: list[IntArray] = []
+    chunk = max(1, 4_000_000 // pair_c.size)
+    for lo in range(0, sites.size, chunk):
+        s = sites[lo:lo + chunk]
+        if geo.matrix is not None:
+            dist = geo.matrix[s][:, pair_c]
+        else:
+            dist = 2.0 - 2.0 * (geo.site_xyz[s] @ geo.comm_xyz[pair_c].T)
+        part = (np.argpartition(dist, m - 1, axis=1)[:, :m] if m < pair_c.size
+                else np.broadcast_to(np.arange(pair_c.size), dist.shape))
+        order = np.argsort(np.take_along_axis(dist, part, axis=1), axis=1)
+        near = np.take_along_axis(part, order, axis=1)
+        cum = np.cumsum(ub[near], axis=1) - ub[near]
+        keep = cum < _COVER * units[lo:lo + chunk, None]
+        rows, cols = np.nonzero(keep)
+        out_q.append(near[rows, cols])
+        out_s.append(s[rows])
+    return np.concatenate(out_q), np.concatenate(out_s)
+
+
+def _match(geo: Geo, site_units: IntArray, pair_units: IntArray, pair_c: IntArray
+           ) -> tuple[IntArray, IntArray, IntArray]:
+    """Pair up leftover supply and demand of equal totals (north-west corner rule after
+    sorting both along the same direction): (pair, site, units)."""
+    sites = np.flatnonzero(site_units > 0)
+    pairs = np.flatnonzero(pair_units > 0)
+    axis = np.array([0.3, 0.5, 0.8])
+    sites = sites[np.argsort(geo.site_xyz[sites] @ axis)]
+    pairs = pairs[np.argsort(geo.comm_xyz[pair_c[pairs]] @ axis)]
+    cs = np.cumsum(site_units[sites])
+    cp = np.cumsum(pair_units[pairs])
+    cuts = np.union1d(cs, cp)
+    cuts = cuts[cuts <= min(int(cs[-1]), int(cp[-1]))] if cs.size and cp.size else cuts[:0]
+    amount = np.diff(np.concatenate([[0], cuts]))
+    si = np.searchsorted(cs, cuts, side="left")
+    pi = np.searchsorted(cp, cuts, side="left")
+    keep = amount > 0
+    return pairs[pi[keep]], sites[si[keep]], amount[keep].astype(np.int64)
+
+
+def _nearest(a: Geo, comms: IntArray, sites: IntArray, m: int) -> tuple[IntArray, IntArray]:
+    """For each community, its ``m`` nearest of ``sites``: (row in comms, site)."""
+    m = min(m, sites.size)
+    out_q: list[IntArray] = []
+    out_s: list[IntArray] = []
+    chunk = max(1, 4_000_000 // sites.size)
+    for lo in range(0, comms.size, chunk):
+        c = comms[lo:lo + chunk]
+        if a.matrix is not None:
+            dist = a.matrix[sites][:, c].T
+        else:
+            dist = 2.0 - 2.0 * (a.comm_xyz[c] @ a.site_xyz[sites].T)
+        part = (np.argpartition(dist, m - 1, axis=1)[:, :m] if m < sites.size
+                else np.broadcast_to(np.arange(sites.size), dist.shape))
+        out_q.append(np.repeat(np.arange(lo, lo + c.size), m))
+        out_s.append(sites[part].ravel())
+    return np.concatenate(out_q), np.concatenate(out_s)
+
+
+def _solve(supply: IntArray, sup_sites: IntArray, lb: IntArray, ub: IntArray, arc_q: IntArray,
+           arc_s: IntArray, arc_km: FloatArray, n_s: int
+           ) -> tuple[IntArray, IntArray, IntArray]:
+    """One min-cost flow: arc flows, units each site sends to the hub, units each pair takes
+    from the hub.
+
+    Every unit of supply ships (the aggregate LP fixed the product total); each pair takes
+    at least its floor and at most its demand. The hub (any site -> any pair, cost
+    twice the longest arc) keeps the flow feasible whatever the arcs; hub flow means missing arcs.
+    """
+    from ortools.graph.python import min_cost_flow  # workers only: see the module docstring
+
+    n_q = lb.size
+    n_sup = sup_sites.size
+    node_of_site = np.full(n_s, -1, dtype=np.int64)
+    node_of_site[sup_sites] = np.arange(n_sup)
+    q_node = n_sup + np.arange(n_q)
+    sink, hub, phantom = n_sup + n_q, n_sup + n_q + 1, n_sup + n_q + 2
+    total = int(supply[sup_sites].sum())
+    floor = np.minimum(lb, ub)
+    n_floor = int(floor.sum())
+    n_a = arc_q.size
+    km_cost = np.round(arc_km * 100).astype(np.int64)
+    hub_cost = 2 * int(km_cost.max(initial=0)) + 1
+    # Safety valves, dearer than any real route, so the flow is feasible even when rounding
+    # left supply and floors out of step: supply may stay (hub -> sink) and a floor may go
+    # unmet (phantom -> pair; the phantom's units are not real and are dropped).
+    tails = np.concatenate([node_of_site[arc_s], np.arange(n_sup), np.full(n_q, hub), q_node,
+                            [hub], np.full(n_q, phantom), [phantom]])
+    heads = np.concatenate([q_node[arc_q], np.full(n_sup, hub), q_node, np.full(n_q, sink),
+                            [sink], q_node, [sink]])
+    caps = np.concatenate([ub[arc_q], supply[sup_sites], ub, ub - floor, [total], floor,
+                           [n_floor]])
+    costs = np.concatenate([km_cost, np.full(n_sup, hub_cost), np.zeros(2 * n_q, np.int64),
+                            [4 * hub_cost], np.full(n_q, 8 * hub_cost), [0]])
+    mcf = min_cost_flow.SimpleMinCostFlow()
+    mcf.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
+    supplies = np.zeros(phantom + 1, dtype=np.int64)
+    supplies[:n_sup] = supply[sup_sites]
+    supplies[q_node] = -floor
+    supplies[sink] = -total
+    supplies[phantom] = n_floor
+    mcf.set_nodes_supplies(np.arange(phantom + 1), supplies)
+    t0 = time.perf_counter()
+    status = mcf.solve()
+    _SOLVER_S[0] += time.perf_counter() - t0
+    if status != mcf.OPTIMAL:
+        raise RuntimeError(f"min-cost flow failed with status {status}")
+    flows = np.asarray(mcf.flows(np.arange(tails.size)), dtype=np.int64)
+    hub_out = flows[n_a + n_sup:n_a + n_sup + n_q]
+    # what each site really sends through the hub (units left unshipped are taken off)
+    hub_in = np.zeros(n_s, dtype=np.int64)
+    sent = flows[n_a:n_a + n_sup].copy()
+    stay = int(flows[n_a + n_sup + 2 * n_q])
+    for i in np.flatnonzero(sent).tolist():
+        if stay <= 0:
+            break
+        take = min(stay, int(sent[i]))
+        sent[i] -= take
+        stay -= take
+    hub_in[sup_sites] = sent
+    return flows[:n_a], hub_in, hub_out
+
+
+def integer_supply(problem: Problem, supply: FloatArray) -> IntArray:
+    """Round LP supplies to units without breaking stock or capacity.
+
+    Values within 1e-4 of a whole unit are taken as that unit (LP tolerances); the rest are
+    rounded down, and a site left over its capacity by that gives back its lightest units.
+    """
+    a = problem.arrays
+    units = np.minimum(np.floor(supply + 1e-4).astype(np.int64), np.maximum(a.stock, 0))
+    kg = units @ a.w
+    for s in np.flatnonzero(kg > a.cap + 1e-9).tolist():
+        for p in np.argsort(a.w).tolist():
+            while units[s, p] > 0 and kg[s] > a.cap[s] + 1e-9:
+                units[s, p] -= 1
+                kg[s] -= a.w[p]
+    return units
+
+
+def pair_bounds(problem: Problem, min_fill: float, all_priority: bool, p: int, units: int
+                ) -> tuple[IntArray, IntArray, IntArray]:
+    """Pairs of product ``p`` with demand left: (community, floor units, demand units).
+
+    The floor is the fair share ``t d - f`` rounded up, so every pair's fill rate is at least
+    ``t`` (and the priority units when every one can be served); ``t`` starts at the LP's
+    ``t*`` and is lowered (bisection) until the floors fit ``units``, the supply after
+    rounding: the integer max-min fill rate for that supply.
+    """
+    a = problem.arrays
+    need = a.pri[:, p] + a.reg[:, p]
+    comm = np.flatnonzero(need > 0)
+    ub = need[comm].astype(np.int64)
+    d = a.demand[comm, p].astype(np.float64)
+    f = a.fixed_q[comm, p]
+    pri = a.pri[comm, p] if all_priority else np.zeros(comm.size, dtype=np.int64)
+
+    def floors(t: float) -> IntArray:
+        fl = np.maximum(np.ceil(t * d - f - 1e-9), 0).astype(np.int64)
+        out: IntArray = np.minimum(np.maximum(fl, pri), ub)
+        return out
+
+    lo, hi = 0.0, min_fill
+    if int(floors(hi).sum()) <= units:
+        return comm, floors(hi), ub
+    for _ in range(40):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if int(floors(mid).sum()) <= units else (lo, mid)
+    return comm, floors(lo), ub
+
+
+def _main(argv: list[str]) -> int:
+    """Worker process: read (geo, jobs) from argv[0], write the results to argv[1]."""
+    import pickle
+    from pathlib import Path
+
+    geo, jobs = pickle.loads(Path(argv[0]).read_bytes())
+    Path(argv[1]).write_bytes(pickle.dumps(run_jobs(geo, jobs), protocol=5))
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    raise SystemExit(_main(sys.argv[1:]))

@@ -1,0 +1,1 @@
+"""Regions: city > district > subdistrict/town > community > compound; hand-off points; zones."""

@@ -1,0 +1,1 @@
+"""The bundled sample city: Guangzhou's Baiyun district (440111), generated from a seed."""

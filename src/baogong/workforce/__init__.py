@@ -1,0 +1,1 @@
+"""Workforce: volunteer and liaison teams, volunteers, shifts, inspections."""

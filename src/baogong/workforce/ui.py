@@ -1,0 +1,41 @@
+"""Mobile page of a volunteer: their duty, their team and its members."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from baogong.auth.models import Role
+from baogong.db import unit_of_work
+from baogong.regions.queries import region_of
+from baogong.web.deps import DbSession, Factory, require
+from baogong.web.pages import render
+from baogong.workforce import queries
+from baogong.workforce.models import Availability
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/m/volunteer", response_class=HTMLResponse)
+def volunteer(request: Request, db: DbSession,
+              principal: Annotated[Any, require(Role.VOLUNTEER)]) -> HTMLResponse:
+    """The volunteer's duty status, team and team members."""
+    view = queries.my_team(db, scope=principal.scope)
+    return render(request, "m_volunteer.html", principal, view=view,
+                  area=region_of(db, path=principal.scope.region_path),
+                  choices=list(Availability))
+
+
+@router.post("/m/volunteer/availability")
+def set_availability(request: Request, factory: Factory,
+                     principal: Annotated[Any, require(Role.VOLUNTEER)],
+                     availability: Annotated[Availability, Form()]) -> Response:
+    """Start or end duty."""
+    with unit_of_work(factory) as session:
+        me = queries.set_availability(session, scope=principal.scope,
+                                      actor=principal.actor(request), availability=availability)
+        code = me.code
+    request.app.state.bus.publish("duty", volunteer=code, availability=availability.value)
+    return RedirectResponse("/m/volunteer", status_code=303)
