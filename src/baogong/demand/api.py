@@ -194,7 +194,8 @@ def create_order(body: OrderBody, request: Request, response: Response, factory:
 def list_orders(db: DbSession, principal: Orderer,
                 compound: Annotated[str | None, Query(max_length=40)] = None,
                 status: OrderStatus | None = None, day: date | None = None,
-                cursor: Annotated[int | None, Query(ge=0, le=2**31 - 1, description="Last id seen")] = None,
+                cursor: Annotated[int | None,
+                                  Query(ge=0, le=2**31 - 1, description="Last id seen")] = None,
                 limit: Annotated[int, Query(ge=1, le=500)] = 50) -> OrderList:
     """Orders in scope, oldest first, filtered by compound, status and service day."""
     allowed = _allowed_compounds(db, principal.scope)
