@@ -7,19 +7,19 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.engine import Engine
-from starlette.responses import Response
 
 from baogong import i18n
 from baogong.db import default_engine, session_factory
 from baogong.web import errors, watch
-from baogong.web.deps import LANG_COOKIE
 from baogong.web.events import EventBus
+from baogong.web.headers import LanguageAndHeaders
 from baogong.web.jobs import Job, JobRunner
+from baogong.web.principals import TokenCache
 from baogong.web.ratelimit import RateLimiter
 
 log = logging.getLogger("baogong.web")
@@ -81,6 +81,7 @@ def _drop_shadowed(routers: list[APIRouter]) -> None:
 def create_app(engine: Engine | None = None, *, tile_url: str | None = None,
                login_limit: int = 10, watch_s: float = 3.0) -> FastAPI:
     """The web application on an engine (BAOGONG_DATABASE_URL by default)."""
+    from baogong.audit import ui as audit_ui
     from baogong.auth import api as auth_api
     from baogong.auth import ui as auth_ui
     from baogong.delivery import api as delivery_api
@@ -89,6 +90,8 @@ def create_app(engine: Engine | None = None, *, tile_url: str | None = None,
     from baogong.ledger import admin_api as ledger_admin_api
     from baogong.ledger import api as ledger_api
     from baogong.ledger import ui as ledger_ui
+    from baogong.ledger import ui_import as ledger_import_ui
+    from baogong.ledger import ui_stock as ledger_stock_ui
     from baogong.planning import api as planning_api
     from baogong.regions import api as regions_api
     from baogong.regions import ui as regions_ui
@@ -110,6 +113,7 @@ def create_app(engine: Engine | None = None, *, tile_url: str | None = None,
     app.state.factory = session_factory(eng)
     app.state.bus = bus
     app.state.limiter = RateLimiter(limit=login_limit, window_s=60)
+    app.state.bearer_cache = TokenCache[Any](ttl_s=10.0)
     app.state.templates = make_templates()
     app.state.tile_url = tile_url
     csp = CSP
@@ -133,22 +137,11 @@ def create_app(engine: Engine | None = None, *, tile_url: str | None = None,
     for router in routers:
         api.include_router(router)
     app.include_router(api)
-    for module in (auth_ui, web_ui, regions_ui, ledger_ui, delivery_ui, workforce_ui):
+    for module in (auth_ui, web_ui, regions_ui, ledger_ui, ledger_import_ui, ledger_stock_ui,
+                   delivery_ui, workforce_ui, audit_ui):
         app.include_router(module.router)
     app.mount("/static/vendor", StaticFiles(directory=str(vendor_dir())), name="vendor")
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
 
-    @app.middleware("http")
-    async def language_and_headers(request: Request, call_next: Any) -> Response:
-        wanted = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE)
-        try:
-            i18n.set_lang(wanted)
-        except ValueError:
-            i18n.set_lang(None)
-        response: Response = await call_next(request)
-        response.headers.setdefault("Content-Security-Policy", csp)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
-
+    app.add_middleware(LanguageAndHeaders, csp=csp)
     return app

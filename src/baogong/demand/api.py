@@ -15,11 +15,10 @@ from baogong.audit.service import record
 from baogong.auth.models import Role
 from baogong.auth.scope import Scope
 from baogong.db import unit_of_work
-from baogong.demand import orders, queries
+from baogong.demand import intake, orders, queries
 from baogong.demand.models import Channel, Order, OrderStatus
 from baogong.errors import NotFound
 from baogong.i18n import N_
-from baogong.ledger.models import PackTemplate, Product
 from baogong.regions.models import Region, RegionLevel
 from baogong.web.deps import DbSession, Factory, Principal, require
 from baogong.web.errors import ApiError
@@ -119,30 +118,18 @@ def _allowed_compounds(db: Session, scope: Scope) -> list[int] | None:
         Region.level == RegionLevel.COMPOUND, Region.path.startswith(scope.region_path))))
 
 
-def _pack_code(db: Session, key: int | None) -> str | None:
-    row = db.get(PackTemplate, key) if key is not None else None
-    return row.code if row is not None else None
-
-
-def _product_code(db: Session, key: int | None) -> str | None:
-    row = db.get(Product, key) if key is not None else None
-    return row.code if row is not None else None
-
-
-def _out(db: Session, order: Order, principal: Principal) -> OrderOut:
-    compound = db.get(Region, order.compound_id)
+def _out(order: intake.Placed, principal: Principal) -> OrderOut:
     mine = principal.scope.sees_all or order.owner == principal.username
     return OrderOut(
-        id=order.id, compound=compound.code if compound else "", channel=order.channel,
-        status=order.status, service_day=order.service_day,
+        id=order.id, compound=order.compound, channel=order.channel, status=order.status,
+        service_day=order.service_day,
         household=HouseholdBody(building=order.building, unit=order.unit, room=order.room,
                                 phone=order.phone if mine else orders.mask_phone(order.phone),
                                 resident=order.resident, vulnerable=order.vulnerable),
-        lines=[LineOut(pack=_pack_code(db, ln.pack_id),
-                       product=_product_code(db, ln.product_id), quantity=ln.quantity,
+        lines=[LineOut(pack=ln.pack, product=ln.product, quantity=ln.quantity,
                        unit_cost=ln.unit_cost, unit_price=ln.unit_price,
                        unit_subsidy=ln.unit_subsidy) for ln in order.lines],
-        duplicate_of=order.duplicate_of_id, owner=order.owner,
+        duplicate_of=order.duplicate_of, owner=order.owner,
         events=[EventOut(from_status=e.from_status, to_status=e.to_status, at=e.at, by=e.by,
                          reason=e.reason) for e in order.events])
 
@@ -166,23 +153,23 @@ def create_order(body: OrderBody, request: Request, response: Response, factory:
                  = None) -> OrderOut:
     """Submit a household's order; a retry with the same Idempotency-Key returns the same
     order (200) and never makes a second one; the key with another body is refused (409)."""
-    data = orders.OrderIn(
-        body.compound, body.channel, orders.HouseholdIn(
+    data = intake.OrderIn(
+        body.compound, body.channel, intake.HouseholdIn(
             body.household.building, body.household.room, body.household.phone,
             body.household.unit, body.household.resident, body.household.vulnerable),
-        [orders.LineIn(ln.quantity, ln.pack, ln.product) for ln in body.lines],
+        [intake.LineIn(ln.quantity, ln.pack, ln.product) for ln in body.lines],
         body.substitution_allowed, body.note)
     key = f"{principal.username}:{idempotency_key}" if idempotency_key else None
     with unit_of_work(factory) as db:
         _check_compound(db, principal, body.compound)
-        order, created = orders.submit(db, data, owner=principal.username, key=key,
-                                       body_hash=orders.request_hash(body.model_dump(
-                                           mode="json")))
+        order, created = intake.place(db, data, owner=principal.username, key=key,
+                                      body_hash=orders.request_hash(body.model_dump(
+                                          mode="json")))
         if created:
             record(db, actor=principal.actor(request), action="create", entity="order",
                    key=str(order.id), after={"compound": body.compound,
                                              "channel": body.channel.value})
-        out = _out(db, order, principal)
+        out = _out(order, principal)
     if created:
         request.app.state.bus.publish("order", id=out.id, compound=out.compound)
     else:
@@ -207,7 +194,7 @@ def list_orders(db: DbSession, principal: Orderer,
     rows = queries.list_orders(db, compound_ids=ids, status=status, day=day, after_id=cursor,
                                limit=limit + 1)
     page = rows[:limit]
-    items = [_out(db, orders.get_order(db, order_id=o.id), principal) for o in page]
+    items = [_out(intake.load(db, o.id)[0], principal) for o in page]
     return OrderList(items=items, next_cursor=page[-1].id if len(rows) > limit else None)
 
 
@@ -217,13 +204,14 @@ def _scoped_order(db: Session, principal: Principal, order_id: int) -> Order:
     if order is None or (allowed is not None and order.compound_id not in allowed):
         raise NotFound(N_("Unknown order {id}"), record=f"order {order_id}", field="id",
                        id=order_id)
-    return orders.get_order(db, order_id=order_id)
+    return order
 
 
 @router.get("/orders/{order_id}", response_model=OrderOut)
 def get_order(order_id: OrderId, db: DbSession, principal: Orderer) -> OrderOut:
     """One order with its lifecycle, visible to the household's community worker."""
-    return _out(db, _scoped_order(db, principal, order_id), principal)
+    _scoped_order(db, principal, order_id)
+    return _out(intake.load(db, order_id)[0], principal)
 
 
 @router.post("/orders/{order_id}/transitions", response_model=OrderOut)
@@ -232,11 +220,11 @@ def move_order(order_id: OrderId, body: TransitionBody, request: Request, factor
     """Accept, cancel, confirm delivered or failed, close: forbidden moves are refused (409)."""
     with unit_of_work(factory) as db:
         before = _scoped_order(db, principal, order_id).status
-        order = orders.transition(db, order_id=order_id, to=body.to, by=principal.username,
-                                  reason=body.reason)
+        orders.transition(db, order_id=order_id, to=body.to, by=principal.username,
+                          reason=body.reason)
         record(db, actor=principal.actor(request), action="transition", entity="order",
                key=str(order_id), before={"status": before.value},
                after={"status": body.to.value})
-        out = _out(db, order, principal)
+        out = _out(intake.load(db, order_id)[0], principal)
     request.app.state.bus.publish("order", id=order_id, status=body.to.value)
     return out

@@ -1,39 +1,27 @@
-"""Orders: submit from any channel, exactly once per idempotency key; the lifecycle. Never
-commits, except where it must settle a race on an idempotency key (see submit)."""
+"""Orders: submit from any channel, exactly once per idempotency key (through intake); group
+orders with minimum lots; the lifecycle. Never commits."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from baogong.demand.models import (
-    Channel,
-    Order,
-    OrderBatch,
-    OrderEvent,
-    OrderLine,
-    OrderRules,
-    OrderStatus,
-)
+from baogong.demand import intake
+from baogong.demand.intake import DEFAULT_CUTOFF_MINUTES, HouseholdIn, LineIn, OrderIn
+from baogong.demand.models import Channel, Order, OrderBatch, OrderEvent, OrderRules, OrderStatus
 from baogong.errors import Conflict, DomainError, Label, NotFound
 from baogong.i18n import N_
-from baogong.ledger.excel.cells import CellError
-from baogong.ledger.excel.cells import phone as clean_phone
 from baogong.ledger.models import PackTemplate, Product
-from baogong.regions.models import Region, RegionLevel
 from baogong.regions.service import get_region
-from baogong.types import CHINA_TZ, utcnow
+from baogong.types import utcnow
 
-DEFAULT_CUTOFF_MINUTES = 20 * 60
+__all__ = ["DEFAULT_CUTOFF_MINUTES", "HouseholdIn", "LineIn", "OrderIn"]
 
 STATUS_LABELS = {
     OrderStatus.SUBMITTED: N_("submitted"), OrderStatus.ACCEPTED: N_("accepted"),
@@ -58,40 +46,6 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
 }
 
 
-@dataclass(frozen=True)
-class LineIn:
-    """A requested line: a pack or a product code and how many."""
-
-    quantity: int
-    pack: str | None = None
-    product: str | None = None
-
-
-@dataclass(frozen=True)
-class HouseholdIn:
-    """Who the order is for: building, unit, room, phone, and whether vulnerable."""
-
-    building: str
-    room: str
-    phone: str
-    unit: str = ""
-    resident: str = ""
-    vulnerable: bool = False
-
-
-@dataclass(frozen=True)
-class OrderIn:
-    """A household's order as submitted."""
-
-    compound: str
-    channel: Channel
-    household: HouseholdIn
-    lines: Sequence[LineIn]
-    substitution_allowed: bool = True
-    note: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
 def request_hash(body: Any) -> str:
     """A stable hash of a request body, to tell a retry from a different request."""
     text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
@@ -102,20 +56,6 @@ def request_hash(body: Any) -> str:
 def mask_phone(phone: str) -> str:
     """138****1234: the first three and last four digits of a phone number."""
     return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else "****"
-
-
-def service_day(session: Session, *, compound: Region, at: datetime) -> date:
-    """The day an order placed at `at` is served: today before the district's cut-off, else
-    tomorrow."""
-    local = at.astimezone(CHINA_TZ)
-    cutoff = DEFAULT_CUTOFF_MINUTES
-    ancestors = [int(part) for part in compound.path.strip("/").split("/")]
-    rules = {r.region_id: r.cutoff_minutes for r in session.scalars(
-        select(OrderRules).where(OrderRules.region_id.in_(ancestors)))}
-    for region_id in ancestors:  # the most specific rule wins
-        cutoff = rules.get(region_id, cutoff)
-    minutes = local.hour * 60 + local.minute
-    return local.date() + timedelta(days=1 if minutes >= cutoff else 0)
 
 
 def set_cutoff(session: Session, *, region_code: str, minutes: int) -> OrderRules:
@@ -131,124 +71,17 @@ def set_cutoff(session: Session, *, region_code: str, minutes: int) -> OrderRule
     return rule
 
 
-def _compound(session: Session, code: str) -> Region:
-    region = get_region(session, code=code)
-    if region.level is not RegionLevel.COMPOUND:
-        raise DomainError(N_("Orders are placed for a compound, not a {level}"),
-                          record=f"region {code}", field="compound", level=region.level.value)
-    return region
-
-
-def _lines(session: Session, lines: Sequence[LineIn], record: str) -> list[OrderLine]:
-    if not lines:
-        raise DomainError(N_("An order needs at least one line"), record=record, field="lines")
-    out = []
-    for i, line in enumerate(lines):
-        where = f"{record} line {i + 1}"
-        if line.quantity < 1:
-            raise DomainError(N_("Quantity must be positive (got {value})"), record=where,
-                              field="quantity", value=line.quantity)
-        if (line.pack is None) == (line.product is None):
-            raise DomainError(N_("A line names a pack or a product, not both"), record=where,
-                              field="pack")
-        if line.pack is not None:
-            pack = session.scalar(select(PackTemplate).where(PackTemplate.code == line.pack,
-                                                             PackTemplate.active.is_(True)))
-            if pack is None:
-                raise NotFound(N_("Unknown pack {code}"), record=where, field="pack",
-                               code=line.pack)
-            out.append(OrderLine(pack_id=pack.id, quantity=line.quantity, unit_cost=pack.cost,
-                                 unit_price=pack.price, unit_subsidy=pack.subsidy))
-        else:
-            product = session.scalar(select(Product).where(Product.code == line.product))
-            if product is None:
-                raise NotFound(N_("Unknown product code {code}"), record=where,
-                               field="product", code=line.product)
-            if product.unit_price is None:
-                raise DomainError(N_("Product {code} has no price and cannot be ordered"),
-                                  record=where, field="product", code=product.code)
-            out.append(OrderLine(product_id=product.id, quantity=line.quantity,
-                                 unit_cost=product.unit_cost or product.unit_price,
-                                 unit_price=product.unit_price, unit_subsidy=Decimal(0)))
-    return out
-
-
-def _new_order(session: Session, data: OrderIn, *, owner: str, at: datetime,
-               batch: OrderBatch | None = None) -> Order:
-    compound = _compound(session, data.compound)
-    record = f"order for {data.compound} {data.household.building}-{data.household.unit}-" \
-             f"{data.household.room}"
-    h = data.household
-    for name, value in (("building", h.building), ("room", h.room)):
-        if not value.strip():
-            raise DomainError(N_("is required"), record=record, field=f"household.{name}")
-    try:
-        phone = clean_phone(h.phone)
-    except CellError as err:
-        raise DomainError(err.message, record=record, field="household.phone",
-                          **err.params) from err
-    day = batch.service_day if batch else service_day(session, compound=compound, at=at)
-    order = Order(compound_id=compound.id, channel=data.channel, building=h.building.strip(),
-                  unit=h.unit.strip(), room=h.room.strip(), resident=h.resident,
-                  phone=phone, vulnerable=h.vulnerable,
-                  substitution_allowed=data.substitution_allowed, note=data.note, owner=owner,
-                  service_day=day, submitted_at=at, batch_id=batch.id if batch else None)
-    order.lines = _lines(session, data.lines, record)
-    order.duplicate_of_id = session.scalar(
-        select(Order.id).where(Order.compound_id == compound.id, Order.service_day == day,
-                               Order.building == order.building, Order.unit == order.unit,
-                               Order.room == order.room,
-                               Order.status != OrderStatus.CANCELLED)
-        .order_by(Order.id).limit(1))
-    order.events = [OrderEvent(from_status=None, to_status=OrderStatus.SUBMITTED, at=at,
-                               by=owner)]
-    session.add(order)
-    return order
-
-
 def submit(session: Session, data: OrderIn, *, owner: str, key: str | None = None,
            body_hash: str | None = None, at: datetime | None = None) -> tuple[Order, bool]:
     """Submit one household's order; returns (order, created).
 
     With an idempotency key, the same key returns the order it first created (created is
-    False) and never makes a second one, even when two requests race: the unique key decides,
-    and the loser reads the winner's order. The same key with a different body is refused.
+    False) and never makes a second one, even when two requests race (see intake.place). The
+    same key with a different body is refused.
     """
-    when = at or utcnow()
-    if key is not None:
-        existing = _by_key(session, key)
-        if existing is not None:
-            return _same_request(existing, body_hash, key), False
-    savepoint = session.begin_nested()
-    try:
-        order = _new_order(session, data, owner=owner, at=when)
-        order.idempotency_key, order.request_hash = key, body_hash
-        session.flush()
-        savepoint.commit()
-    except IntegrityError:
-        savepoint.rollback()
-        if key is None:
-            raise
-        existing = _by_key(session, key)
-        if existing is None:
-            raise
-        return _same_request(existing, body_hash, key), False
-    except BaseException:
-        savepoint.rollback()
-        raise
-    return order, True
-
-
-def _by_key(session: Session, key: str) -> Order | None:
-    return session.scalar(select(Order).where(Order.idempotency_key == key)
-                          .options(selectinload(Order.lines)))
-
-
-def _same_request(order: Order, body_hash: str | None, key: str) -> Order:
-    if order.request_hash != body_hash:
-        raise Conflict(N_("Idempotency key {key} was already used for a different request"),
-                       record=f"order {order.id}", field="Idempotency-Key", key=key)
-    return order
+    placed, created = intake.place(session, data, owner=owner, key=key, body_hash=body_hash,
+                                   at=at)
+    return get_order(session, order_id=placed.id), created
 
 
 def submit_group(session: Session, *, compound: str, leader: str, leader_phone: str,
@@ -257,7 +90,7 @@ def submit_group(session: Session, *, compound: str, leader: str, leader_phone: 
     """A group order (团购): every household's lines; each pack or product must reach its
     minimum lot over the whole group."""
     when = at or utcnow()
-    region = _compound(session, compound)
+    where = intake.compound(session, compound)
     record = f"group order for {compound}"
     if not households:
         raise DomainError(N_("A group order needs at least one household"), record=record,
@@ -274,14 +107,13 @@ def submit_group(session: Session, *, compound: str, leader: str, leader_phone: 
             raise DomainError(N_("{code}: the group orders {total}, less than the minimum lot "
                                  "of {lot}"), record=record, field="lines", code=code,
                               total=total, lot=lot)
-    batch = OrderBatch(compound_id=region.id, leader=leader, leader_phone=leader_phone,
-                       service_day=service_day(session, compound=region, at=when))
+    batch = OrderBatch(compound_id=where.id, leader=leader, leader_phone=leader_phone,
+                       service_day=where.service_day(when))
     session.add(batch)
     session.flush()
     for household, lines in households:
-        _new_order(session, OrderIn(compound, Channel.GROUP, household, lines), owner=owner,
-                   at=when, batch=batch)
-    session.flush()
+        intake.place(session, OrderIn(compound, Channel.GROUP, household, lines), owner=owner,
+                     at=when, batch_id=batch.id, day=batch.service_day)
     return batch
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -18,6 +19,7 @@ from baogong.auth.models import Role, TokenKind
 from baogong.auth.scope import Scope
 from baogong.i18n import N_
 from baogong.web.errors import ApiError
+from baogong.web.principals import TokenCache
 
 SESSION_COOKIE = "baogong_session"
 LANG_COOKIE = "baogong_lang"
@@ -74,13 +76,21 @@ def optional_principal(request: Request, factory: Factory,
         via, secret, kind = "cookie", request.cookies.get(SESSION_COOKIE), TokenKind.SESSION
     if not secret:
         return None
+    cache: TokenCache[Principal] | None = getattr(request.app.state, "bearer_cache", None)
+    if kind is TokenKind.API and cache is not None and (hit := cache.get(secret)) is not None:
+        return hit
     with factory() as session:
         row = auth.resolve_token(session, secret=secret, kind=kind)
         if row is None:
             return None
         user = row.user
-        return Principal(user.id, user.username, user.display_name, user.role,
-                         auth.scope_of(session, user), via, row.csrf, user.lang)
+        principal = Principal(user.id, user.username, user.display_name, user.role,
+                              auth.scope_of(session, user), via, row.csrf, user.lang)
+        if kind is TokenKind.API and cache is not None:
+            expires = row.expires_at if row.expires_at.tzinfo else \
+                row.expires_at.replace(tzinfo=UTC)
+            cache.put(secret, principal, (expires - datetime.now(UTC)).total_seconds())
+        return principal
 
 
 OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]

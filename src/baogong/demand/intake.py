@@ -1,0 +1,317 @@
+"""Order intake, the hot path: one household's order in five statements, exactly once per
+idempotency key. Never commits.
+
+The order row is inserted with ON CONFLICT (idempotency_key) DO NOTHING, so the database's
+unique key settles a race between two requests carrying the same key: the loser's insert
+returns no row, and it reads the winner's order instead. No savepoint, no ORM unit of work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import String, Table, cast, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from baogong.demand.models import Channel, Order, OrderEvent, OrderLine, OrderRules, OrderStatus
+from baogong.errors import Conflict, DomainError, NotFound
+from baogong.i18n import N_
+from baogong.ledger.excel.cells import CellError
+from baogong.ledger.excel.cells import phone as clean_phone
+from baogong.ledger.models import PackTemplate, Product
+from baogong.regions.models import Region, RegionLevel
+from baogong.types import CHINA_TZ, utcnow
+
+DEFAULT_CUTOFF_MINUTES = 20 * 60
+ORDERS: Table = Order.__table__  # type: ignore[assignment]
+LINES: Table = OrderLine.__table__  # type: ignore[assignment]
+EVENTS: Table = OrderEvent.__table__  # type: ignore[assignment]
+
+
+@dataclass(frozen=True)
+class LineIn:
+    """A requested line: a pack or a product code and how many."""
+
+    quantity: int
+    pack: str | None = None
+    product: str | None = None
+
+
+@dataclass(frozen=True)
+class HouseholdIn:
+    """Who the order is for: building, unit, room, phone, and whether vulnerable."""
+
+    building: str
+    room: str
+    phone: str
+    unit: str = ""
+    resident: str = ""
+    vulnerable: bool = False
+
+
+@dataclass(frozen=True)
+class OrderIn:
+    """A household's order as submitted."""
+
+    compound: str
+    channel: Channel
+    household: HouseholdIn
+    lines: Sequence[LineIn]
+    substitution_allowed: bool = True
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class PlacedLine:
+    """A stored line, with the codes it was ordered by and its prices at order time."""
+
+    pack: str | None
+    product: str | None
+    quantity: int
+    unit_cost: Decimal
+    unit_price: Decimal
+    unit_subsidy: Decimal
+
+
+@dataclass(frozen=True)
+class PlacedEvent:
+    """One stored lifecycle step."""
+
+    from_status: OrderStatus | None
+    to_status: OrderStatus
+    at: datetime
+    by: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A stored order as plain values: what the API answers with."""
+
+    id: int
+    compound: str
+    channel: Channel
+    status: OrderStatus
+    service_day: date
+    building: str
+    unit: str
+    room: str
+    resident: str
+    phone: str
+    vulnerable: bool
+    substitution_allowed: bool
+    note: str
+    owner: str
+    duplicate_of: int | None
+    lines: tuple[PlacedLine, ...]
+    events: tuple[PlacedEvent, ...]
+
+
+@dataclass(frozen=True)
+class Compound:
+    """What intake needs to know of a compound: its id and the cut-off that applies."""
+
+    id: int
+    code: str
+    cutoff_minutes: int
+
+    def service_day(self, at: datetime) -> date:
+        """The day an order placed at `at` is served: today before the cut-off, else
+        tomorrow (China time)."""
+        local = at.astimezone(CHINA_TZ)
+        late = local.hour * 60 + local.minute >= self.cutoff_minutes
+        return local.date() + timedelta(days=1 if late else 0)
+
+
+def compound(session: Session, code: str) -> Compound:
+    """The compound of this code with its cut-off (the most specific district rule wins), in
+    one query."""
+    rule_in_path = Region.path.contains("/" + cast(OrderRules.region_id, String) + "/")
+    rows = session.execute(
+        select(Region.id, Region.level, Region.path, OrderRules.region_id,
+               OrderRules.cutoff_minutes)
+        .outerjoin(OrderRules, rule_in_path).where(Region.code == code)).all()
+    if not rows:
+        raise NotFound(N_("Unknown region code {code}"), record=f"region {code}", field="code",
+                       code=code)
+    region_id, level, path = rows[0][0], rows[0][1], rows[0][2]
+    if level is not RegionLevel.COMPOUND:
+        raise DomainError(N_("Orders are placed for a compound, not a {level}"),
+                          record=f"region {code}", field="compound", level=level.value)
+    depth = {int(part): i for i, part in enumerate(path.strip("/").split("/"))}
+    rules = sorted((depth.get(r[3], -1), r[4]) for r in rows if r[3] is not None)
+    return Compound(region_id, code, rules[-1][1] if rules else DEFAULT_CUTOFF_MINUTES)
+
+
+def _check_lines(lines: Sequence[LineIn], record: str) -> None:
+    if not lines:
+        raise DomainError(N_("An order needs at least one line"), record=record, field="lines")
+    for i, line in enumerate(lines):
+        where = f"{record} line {i + 1}"
+        if line.quantity < 1:
+            raise DomainError(N_("Quantity must be positive (got {value})"), record=where,
+                              field="quantity", value=line.quantity)
+        if (line.pack is None) == (line.product is None):
+            raise DomainError(N_("A line names a pack or a product, not both"), record=where,
+                              field="pack")
+
+
+def priced_lines(session: Session, lines: Sequence[LineIn], record: str) -> list[dict[str, Any]]:
+    """Each line with its pack or product id and the price at order time (one query per kind
+    of line); unknown or unpriced codes are refused with the line they are on."""
+    _check_lines(lines, record)
+    packs = {code for ln in lines if (code := ln.pack) is not None}
+    products = {code for ln in lines if (code := ln.product) is not None}
+    found_packs = {r.code: r for r in session.execute(
+        select(PackTemplate.code, PackTemplate.id, PackTemplate.cost, PackTemplate.price,
+               PackTemplate.subsidy)
+        .where(PackTemplate.code.in_(packs), PackTemplate.active.is_(True)))} if packs else {}
+    found_products = {r.code: r for r in session.execute(
+        select(Product.code, Product.id, Product.unit_cost, Product.unit_price)
+        .where(Product.code.in_(products)))} if products else {}
+    out = []
+    for i, line in enumerate(lines):
+        where = f"{record} line {i + 1}"
+        if line.pack is not None:
+            pack = found_packs.get(line.pack)
+            if pack is None:
+                raise NotFound(N_("Unknown pack {code}"), record=where, field="pack",
+                               code=line.pack)
+            out.append({"pack_id": pack.id, "product_id": None, "quantity": line.quantity,
+                        "unit_cost": pack.cost, "unit_price": pack.price,
+                        "unit_subsidy": pack.subsidy})
+            continue
+        product = found_products.get(line.product or "")
+        if product is None:
+            raise NotFound(N_("Unknown product code {code}"), record=where, field="product",
+                           code=line.product)
+        if product.unit_price is None:
+            raise DomainError(N_("Product {code} has no price and cannot be ordered"),
+                              record=where, field="product", code=line.product)
+        out.append({"pack_id": None, "product_id": product.id, "quantity": line.quantity,
+                    "unit_cost": product.unit_cost or product.unit_price,
+                    "unit_price": product.unit_price, "unit_subsidy": Decimal(0)})
+    return out
+
+
+def _household(data: OrderIn, record: str) -> tuple[str, str, str, str]:
+    h = data.household
+    for name, value in (("building", h.building), ("room", h.room)):
+        if not value.strip():
+            raise DomainError(N_("is required"), record=record, field=f"household.{name}")
+    try:
+        phone = clean_phone(h.phone)
+    except CellError as err:
+        raise DomainError(err.message, record=record, field="household.phone",
+                          **err.params) from err
+    return h.building.strip(), h.unit.strip(), h.room.strip(), phone
+
+
+def _insert_order(session: Session, values: dict[str, Any], keyed: bool) -> Any:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        stmt: Any = postgresql.insert(ORDERS)
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(ORDERS)
+    else:  # pragma: no cover - PostgreSQL and SQLite are the supported databases
+        raise RuntimeError(f"unsupported database {dialect}")
+    if keyed:
+        stmt = stmt.on_conflict_do_nothing(index_elements=[ORDERS.c.idempotency_key])
+    return session.execute(stmt.values(values).returning(ORDERS.c.id,
+                                                         ORDERS.c.duplicate_of_id)).first()
+
+
+def place(session: Session, data: OrderIn, *, owner: str, key: str | None = None,
+          body_hash: str | None = None, at: datetime | None = None,
+          batch_id: int | None = None, day: date | None = None) -> tuple[Placed, bool]:
+    """Store one household's order; returns (order, created).
+
+    With an idempotency key, the same key returns the order it first made (created False)
+    and never makes a second one, however the requests race; the key with a different body
+    is refused. A household that already ordered for the day is flagged, not refused.
+    """
+    when = at or utcnow()
+    h = data.household
+    record = f"order for {data.compound} {h.building}-{h.unit}-{h.room}"
+    try:
+        building, unit, room, phone = _household(data, record)
+        where = compound(session, data.compound)
+        lines = priced_lines(session, data.lines, record)
+    except DomainError:
+        if key is not None and (known := by_key(session, key, body_hash)) is not None:
+            return known, False  # a retry of an order made before its codes changed
+        raise
+    service_day = day or where.service_day(when)
+    same_household = (select(func.min(ORDERS.c.id)).where(
+        ORDERS.c.compound_id == where.id, ORDERS.c.service_day == service_day,
+        ORDERS.c.building == building, ORDERS.c.unit == unit, ORDERS.c.room == room,
+        ORDERS.c.status != OrderStatus.CANCELLED).scalar_subquery())
+    row = _insert_order(session, {
+        "compound_id": where.id, "batch_id": batch_id, "channel": data.channel,
+        "status": OrderStatus.SUBMITTED, "building": building, "unit": unit, "room": room,
+        "resident": h.resident, "phone": phone, "vulnerable": h.vulnerable,
+        "substitution_allowed": data.substitution_allowed, "note": data.note, "owner": owner,
+        "service_day": service_day, "submitted_at": when, "duplicate_of_id": same_household,
+        "idempotency_key": key, "request_hash": body_hash}, keyed=key is not None)
+    if row is None:  # the key is taken: by a retry, or by a request that won the race
+        known = by_key(session, key or "", body_hash)
+        if known is None:  # pragma: no cover - the conflicting row vanished (rolled back)
+            raise Conflict(N_("Idempotency key {key} is in use; try again"),
+                           record=record, field="Idempotency-Key", key=key)
+        return known, False
+    order_id, duplicate_of = row
+    session.execute(LINES.insert(), [{"order_id": order_id, **ln} for ln in lines])
+    event = PlacedEvent(None, OrderStatus.SUBMITTED, when, owner, "")
+    session.execute(EVENTS.insert().values(order_id=order_id, from_status=None,
+                                           to_status=OrderStatus.SUBMITTED, at=when, by=owner,
+                                           reason=""))
+    placed_lines = tuple(
+        PlacedLine(src.pack, src.product, ln["quantity"], ln["unit_cost"], ln["unit_price"],
+                   ln["unit_subsidy"]) for src, ln in zip(data.lines, lines, strict=True))
+    return Placed(order_id, data.compound, data.channel, OrderStatus.SUBMITTED, service_day,
+                  building, unit, room, h.resident, phone, h.vulnerable,
+                  data.substitution_allowed, data.note, owner, duplicate_of, placed_lines,
+                  (event,)), True
+
+
+def by_key(session: Session, key: str, body_hash: str | None) -> Placed | None:
+    """The order an idempotency key made, if any; the key with another body is refused."""
+    order_id = session.scalar(select(ORDERS.c.id).where(ORDERS.c.idempotency_key == key))
+    if order_id is None:
+        return None
+    placed, request_hash = load(session, order_id)
+    if request_hash != body_hash:
+        raise Conflict(N_("Idempotency key {key} was already used for a different request"),
+                       record=f"order {order_id}", field="Idempotency-Key", key=key)
+    return placed
+
+
+def load(session: Session, order_id: int) -> tuple[Placed, str | None]:
+    """A stored order as plain values, with its request hash."""
+    o = session.execute(select(Order, Region.code).join(Region, Region.id == Order.compound_id)
+                        .where(Order.id == order_id)).first()
+    if o is None:
+        raise NotFound(N_("Unknown order {id}"), record=f"order {order_id}", field="id",
+                       id=order_id)
+    order, code = o
+    lines = session.execute(
+        select(LINES.c.quantity, LINES.c.unit_cost, LINES.c.unit_price, LINES.c.unit_subsidy,
+               PackTemplate.code.label("pack"), Product.code.label("product"))
+        .outerjoin(PackTemplate, PackTemplate.id == LINES.c.pack_id)
+        .outerjoin(Product, Product.id == LINES.c.product_id)
+        .where(LINES.c.order_id == order_id).order_by(LINES.c.id)).all()
+    events = session.execute(select(OrderEvent).where(OrderEvent.order_id == order_id)
+                             .order_by(OrderEvent.id)).scalars().all()
+    placed = Placed(
+        order.id, code, order.channel, order.status, order.service_day, order.building,
+        order.unit, order.room, order.resident, order.phone, order.vulnerable,
+        order.substitution_allowed, order.note, order.owner, order.duplicate_of_id,
+        tuple(PlacedLine(r.pack, r.product, r.quantity, r.unit_cost, r.unit_price,
+                         r.unit_subsidy) for r in lines),
+        tuple(PlacedEvent(e.from_status, e.to_status, e.at, e.by, e.reason) for e in events))
+    return placed, order.request_hash
