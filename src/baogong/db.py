@@ -59,7 +59,7 @@ def make_engine(url: str, echo: bool = False) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
-    return create_engine(parsed, pool_pre_ping=True, **kwargs)
+    return create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=30, **kwargs)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -229,3 +229,21 @@ def test_inspector_reads_the_dashboard_in_english(server: str, browser: Browser)
     expect(v.page.locator("[data-kpi=sealed_households] .l")).to_have_text("Sealed households")
     v.shot("dashboard-inspector-en")
     v.close()
+
+
+def test_command_uploads_a_broken_ledger(server: str, browser: Browser, tmp_path: Path) -> None:
+    """The upload page posts through htmx and lists every problem without writing a row."""
+    from tests.data import workbooks
+
+    v = Visit(browser, server, "command")
+    page = v.page
+    page.click("#nav-import")
+    page.wait_for_load_state("load")
+    page.set_input_files("#import-file", str(workbooks.broken(tmp_path / "broken.xlsx")))
+    page.click("#import-submit")
+    expect(page.locator("#import-problems")).to_be_visible(timeout=30_000)
+    expect(page.locator("#import-outcome")).to_have_attribute("data-written", "no")
+    assert page.url.endswith("/ledgers/import")
+    assert page.locator("#import-problems tr.problem").count() >= 5
+    v.shot("command-ledger-import")
+    v.close()

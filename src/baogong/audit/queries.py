@@ -1,4 +1,4 @@
-"""A page of the audit trail with its total, for the API."""
+"""A page of the audit trail with its total, for the API and the audit page."""
 
 from __future__ import annotations
 
@@ -9,13 +9,21 @@ from baogong.audit.models import AuditEntry
 
 
 def history_page(session: Session, *, entity: str | None = None, key: str | None = None,
-                 limit: int = 50, offset: int = 0) -> tuple[list[AuditEntry], int]:
+                 actor: str | None = None, limit: int = 50,
+                 offset: int = 0) -> tuple[list[AuditEntry], int]:
     """Audit entries newest first, one window of them, and how many match in all."""
     stmt = select(AuditEntry)
     if entity:
         stmt = stmt.where(AuditEntry.entity == entity)
     if key:
         stmt = stmt.where(AuditEntry.entity_key == key)
+    if actor:
+        stmt = stmt.where(AuditEntry.actor == actor)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = session.scalars(stmt.order_by(AuditEntry.id.desc()).limit(limit).offset(offset))
     return list(rows), int(total)
+
+
+def entities(session: Session) -> list[str]:
+    """The kinds of record the trail holds (enterprise, site, stock ...), for a filter."""
+    return list(session.scalars(select(AuditEntry.entity).distinct().order_by(AuditEntry.entity)))

@@ -9,10 +9,11 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from baogong.audit.models import AuditEntry, Source
+from baogong.types import utcnow
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,19 @@ def record(session: Session, *, actor: Actor, action: str, entity: str, key: str
                        after=plain(after) if after is not None else None)
     session.add(entry)
     return entry
+
+
+_INSERT = insert(AuditEntry.__table__)  # type: ignore[arg-type]
+
+
+def record_now(session: Session, *, actor: Actor, action: str, entity: str, key: str,
+               after: dict[str, Any] | None = None) -> None:
+    """Write one entry at once with a single INSERT, in the session's transaction: for hot
+    paths (order intake) where an ORM flush per request costs more than the change itself."""
+    session.connection().execute(_INSERT, {
+        "at": utcnow(), "actor": actor.name, "source": actor.source, "source_ref": actor.ref,
+        "action": action, "entity": entity, "entity_key": key, "before": None,
+        "after": plain(after) if after is not None else None})
 
 
 def history(session: Session, *, entity: str | None = None, key: str | None = None,

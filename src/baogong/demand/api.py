@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from baogong.audit.service import record
+from baogong.audit.service import record, record_now
 from baogong.auth.models import Role
 from baogong.auth.scope import Scope
 from baogong.db import unit_of_work
@@ -166,9 +166,9 @@ def create_order(body: OrderBody, request: Request, response: Response, factory:
                                       body_hash=orders.request_hash(body.model_dump(
                                           mode="json")))
         if created:
-            record(db, actor=principal.actor(request), action="create", entity="order",
-                   key=str(order.id), after={"compound": body.compound,
-                                             "channel": body.channel.value})
+            record_now(db, actor=principal.actor(request), action="create", entity="order",
+                       key=str(order.id), after={"compound": body.compound,
+                                                 "channel": body.channel.value})
         out = _out(order, principal)
     if created:
         request.app.state.bus.publish("order", id=out.id, compound=out.compound)

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import String, Table, cast, func, select
+from sqlalchemy import String, Table, bindparam, cast, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -128,14 +128,37 @@ class Compound:
         return local.date() + timedelta(days=1 if late else 0)
 
 
+_RULE_IN_PATH = Region.path.contains("/" + cast(OrderRules.region_id, String) + "/")
+_COMPOUND = (select(Region.id, Region.level, Region.path, OrderRules.region_id,
+                    OrderRules.cutoff_minutes)
+             .outerjoin(OrderRules, _RULE_IN_PATH).where(Region.code == bindparam("code")))
+_PACKS = (select(PackTemplate.code, PackTemplate.id, PackTemplate.cost, PackTemplate.price,
+                 PackTemplate.subsidy)
+          .where(PackTemplate.code.in_(bindparam("codes", expanding=True)),
+                 PackTemplate.active.is_(True)))
+_PRODUCTS = (select(Product.code, Product.id, Product.unit_cost, Product.unit_price)
+             .where(Product.code.in_(bindparam("codes", expanding=True))))
+_SAME_HOUSEHOLD = (select(func.min(ORDERS.c.id)).where(
+    ORDERS.c.compound_id == bindparam("compound_id"),
+    ORDERS.c.service_day == bindparam("service_day"),
+    ORDERS.c.building == bindparam("building"), ORDERS.c.unit == bindparam("unit"),
+    ORDERS.c.room == bindparam("room"), ORDERS.c.status != OrderStatus.CANCELLED)
+    .scalar_subquery())
+_ORDER_COLUMNS = ("compound_id", "batch_id", "channel", "status", "building", "unit", "room",
+                  "resident", "phone", "vulnerable", "substitution_allowed", "note", "owner",
+                  "service_day", "submitted_at", "idempotency_key", "request_hash")
+_BY_KEY = select(ORDERS.c.id).where(ORDERS.c.idempotency_key == bindparam("key"))
+_LINE = LINES.insert()
+_EVENT = EVENTS.insert()
+_INSERTS: dict[tuple[str, bool], Any] = {}
+"""The statements are built once: SQLAlchemy then finds their compiled form in its cache
+without walking them again on every order."""
+
+
 def compound(session: Session, code: str) -> Compound:
     """The compound of this code with its cut-off (the most specific district rule wins), in
     one query."""
-    rule_in_path = Region.path.contains("/" + cast(OrderRules.region_id, String) + "/")
-    rows = session.execute(
-        select(Region.id, Region.level, Region.path, OrderRules.region_id,
-               OrderRules.cutoff_minutes)
-        .outerjoin(OrderRules, rule_in_path).where(Region.code == code)).all()
+    rows = session.connection().execute(_COMPOUND, {"code": code}).all()
     if not rows:
         raise NotFound(N_("Unknown region code {code}"), record=f"region {code}", field="code",
                        code=code)
@@ -167,13 +190,11 @@ def priced_lines(session: Session, lines: Sequence[LineIn], record: str) -> list
     _check_lines(lines, record)
     packs = {code for ln in lines if (code := ln.pack) is not None}
     products = {code for ln in lines if (code := ln.product) is not None}
-    found_packs = {r.code: r for r in session.execute(
-        select(PackTemplate.code, PackTemplate.id, PackTemplate.cost, PackTemplate.price,
-               PackTemplate.subsidy)
-        .where(PackTemplate.code.in_(packs), PackTemplate.active.is_(True)))} if packs else {}
-    found_products = {r.code: r for r in session.execute(
-        select(Product.code, Product.id, Product.unit_cost, Product.unit_price)
-        .where(Product.code.in_(products)))} if products else {}
+    conn = session.connection()
+    found_packs = {r.code: r for r in conn.execute(_PACKS, {"codes": sorted(packs)})} \
+        if packs else {}
+    found_products = {r.code: r for r in conn.execute(_PRODUCTS, {"codes": sorted(products)})} \
+        if products else {}
     out = []
     for i, line in enumerate(lines):
         where = f"{record} line {i + 1}"
@@ -213,17 +234,22 @@ def _household(data: OrderIn, record: str) -> tuple[str, str, str, str]:
 
 
 def _insert_order(session: Session, values: dict[str, Any], keyed: bool) -> Any:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        stmt: Any = postgresql.insert(ORDERS)
-    elif dialect == "sqlite":
-        stmt = sqlite.insert(ORDERS)
-    else:  # pragma: no cover - PostgreSQL and SQLite are the supported databases
-        raise RuntimeError(f"unsupported database {dialect}")
-    if keyed:
-        stmt = stmt.on_conflict_do_nothing(index_elements=[ORDERS.c.idempotency_key])
-    return session.execute(stmt.values(values).returning(ORDERS.c.id,
-                                                         ORDERS.c.duplicate_of_id)).first()
+    conn = session.connection()
+    dialect = conn.dialect.name
+    stmt = _INSERTS.get((dialect, keyed))
+    if stmt is None:
+        if dialect == "postgresql":
+            stmt = postgresql.insert(ORDERS)
+        elif dialect == "sqlite":
+            stmt = sqlite.insert(ORDERS)
+        else:  # pragma: no cover - PostgreSQL and SQLite are the supported databases
+            raise RuntimeError(f"unsupported database {dialect}")
+        stmt = stmt.values({name: bindparam(name) for name in _ORDER_COLUMNS}
+                           | {"duplicate_of_id": _SAME_HOUSEHOLD})
+        if keyed:
+            stmt = stmt.on_conflict_do_nothing(index_elements=[ORDERS.c.idempotency_key])
+        stmt = _INSERTS[(dialect, keyed)] = stmt.returning(ORDERS.c.id, ORDERS.c.duplicate_of_id)
+    return conn.execute(stmt, values).first()
 
 
 def place(session: Session, data: OrderIn, *, owner: str, key: str | None = None,
@@ -247,17 +273,13 @@ def place(session: Session, data: OrderIn, *, owner: str, key: str | None = None
             return known, False  # a retry of an order made before its codes changed
         raise
     service_day = day or where.service_day(when)
-    same_household = (select(func.min(ORDERS.c.id)).where(
-        ORDERS.c.compound_id == where.id, ORDERS.c.service_day == service_day,
-        ORDERS.c.building == building, ORDERS.c.unit == unit, ORDERS.c.room == room,
-        ORDERS.c.status != OrderStatus.CANCELLED).scalar_subquery())
     row = _insert_order(session, {
         "compound_id": where.id, "batch_id": batch_id, "channel": data.channel,
         "status": OrderStatus.SUBMITTED, "building": building, "unit": unit, "room": room,
         "resident": h.resident, "phone": phone, "vulnerable": h.vulnerable,
         "substitution_allowed": data.substitution_allowed, "note": data.note, "owner": owner,
-        "service_day": service_day, "submitted_at": when, "duplicate_of_id": same_household,
-        "idempotency_key": key, "request_hash": body_hash}, keyed=key is not None)
+        "service_day": service_day, "submitted_at": when, "idempotency_key": key,
+        "request_hash": body_hash}, keyed=key is not None)
     if row is None:  # the key is taken: by a retry, or by a request that won the race
         known = by_key(session, key or "", body_hash)
         if known is None:  # pragma: no cover - the conflicting row vanished (rolled back)
@@ -265,11 +287,12 @@ def place(session: Session, data: OrderIn, *, owner: str, key: str | None = None
                            record=record, field="Idempotency-Key", key=key)
         return known, False
     order_id, duplicate_of = row
-    session.execute(LINES.insert(), [{"order_id": order_id, **ln} for ln in lines])
+    conn = session.connection()
+    conn.execute(_LINE, [{"order_id": order_id, **ln} for ln in lines])
     event = PlacedEvent(None, OrderStatus.SUBMITTED, when, owner, "")
-    session.execute(EVENTS.insert().values(order_id=order_id, from_status=None,
-                                           to_status=OrderStatus.SUBMITTED, at=when, by=owner,
-                                           reason=""))
+    conn.execute(_EVENT, {"order_id": order_id, "from_status": None,
+                          "to_status": OrderStatus.SUBMITTED, "at": when, "by": owner,
+                          "reason": ""})
     placed_lines = tuple(
         PlacedLine(src.pack, src.product, ln["quantity"], ln["unit_cost"], ln["unit_price"],
                    ln["unit_subsidy"]) for src, ln in zip(data.lines, lines, strict=True))
@@ -281,7 +304,7 @@ def place(session: Session, data: OrderIn, *, owner: str, key: str | None = None
 
 def by_key(session: Session, key: str, body_hash: str | None) -> Placed | None:
     """The order an idempotency key made, if any; the key with another body is refused."""
-    order_id = session.scalar(select(ORDERS.c.id).where(ORDERS.c.idempotency_key == key))
+    order_id = session.connection().execute(_BY_KEY, {"key": key}).scalar()
     if order_id is None:
         return None
     placed, request_hash = load(session, order_id)

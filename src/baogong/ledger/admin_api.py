@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import tempfile
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
@@ -15,7 +13,7 @@ from baogong.auth.models import Role
 from baogong.db import unit_of_work
 from baogong.i18n import N_
 from baogong.ledger import qualification, queries, stock
-from baogong.ledger.excel import cells, importer
+from baogong.ledger.excel import cells, upload
 from baogong.ledger.excel.parse import Problem
 from baogong.ledger.excel.units import to_product_units
 from baogong.ledger.models import Qualification
@@ -72,24 +70,15 @@ async def import_workbook(request: Request, factory: Factory, principal: Command
     data = await file.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
         raise ApiError(413, N_("The file is larger than 50 MB"), code="too_large", field="file")
-    name = Path(file.filename or "upload.xlsx").name
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / name
-        path.write_bytes(data)
-        raw = importer.read(path)
-    if isinstance(raw, Problem):
-        raise ApiError(400, raw.message, code="invalid", field="file", **raw.params)
+    name = upload.safe_name(file.filename)
     actor = principal.actor(request).at_row(f"{request.method} {request.url.path} {name}")
-    with factory() as session:
-        report = importer.import_sheets(session, raw, file_name=name, actor=actor,
-                                        skip_invalid=skip_invalid)
-        if report.written and not dry_run:
-            session.commit()
-        else:
-            session.rollback()
-    if report.written and not dry_run:
+    report = upload.run(factory, data, file_name=name, actor=actor, dry_run=dry_run,
+                        skip_invalid=skip_invalid)
+    if isinstance(report, Problem):
+        raise ApiError(400, report.message, code="invalid", field="file", **report.params)
+    if report.written:
         request.app.state.bus.publish("stock", file=name)
-    return ImportOut(file=name, written=report.written and not dry_run, dry_run=dry_run,
+    return ImportOut(file=name, written=report.written, dry_run=dry_run,
                      tallies={k: TallyOut(**t.as_dict()) for k, t in report.tallies.items()},
                      problems=[_problem(p) for p in report.problems])
 

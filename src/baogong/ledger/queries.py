@@ -29,6 +29,7 @@ from baogong.ledger.models import (
     ProductCategory,
     Site,
     StockBalance,
+    StockMovement,
 )
 from baogong.regions.models import Region
 from baogong.regions.service import get_region
@@ -126,9 +127,7 @@ def post_movement(session: Session, *, scope: Scope, actor: Actor, site_code: st
 
     Only the command centre and the site's own enterprise write stock; the change is audited.
     """
-    write_scope = scope if scope.role in (Role.COMMAND, Role.ENTERPRISE) else Scope(
-        scope.user, Role.VOLUNTEER)
-    site = site_in_scope(session, scope=write_scope, code=site_code)
+    site = site_in_scope(session, scope=_write_scope(scope), code=site_code)
     before = stock.balance(session, site_code=site.code, product_code=product_code)
     if kind is MovementRequest.RECEIPT:
         stock.receive(session, site_code=site.code, product_code=product_code,
@@ -144,6 +143,38 @@ def post_movement(session: Session, *, scope: Scope, actor: Actor, site_code: st
            key=f"{site.code}/{product_code}", before={"quantity": before},
            after={"quantity": after, "reason": reason})
     return after
+
+
+def _write_scope(scope: Scope) -> Scope:
+    """The scope for writing stock: the command centre and enterprises keep theirs; any other
+    role writes nowhere."""
+    if scope.role in (Role.COMMAND, Role.ENTERPRISE):
+        return scope
+    return Scope(scope.user, Role.VOLUNTEER)
+
+
+def count_stock(session: Session, *, scope: Scope, actor: Actor, site_code: str,
+                product_code: str, counted: Decimal, reason: str) -> StockMovement | None:
+    """Book a counted stock at a site the scope may write (the difference as an adjustment).
+
+    Returns the adjustment, or None when the count matches the books; audited by stock.count.
+    """
+    site = site_in_scope(session, scope=_write_scope(scope), code=site_code)
+    return stock.count(session, site_code=site.code, product_code=product_code,
+                       counted=counted, actor=actor, note=reason)
+
+
+def movements_page(session: Session, *, scope: Scope, code: str, limit: int = 50,
+                   offset: int = 0) -> tuple[list[tuple[StockMovement, Product]], int]:
+    """A site's stock movements in scope, newest first: one window and the total."""
+    site = site_in_scope(session, scope=scope, code=code)
+    where = StockMovement.site_id == site.id
+    total = session.scalar(select(func.count()).select_from(StockMovement).where(where)) or 0
+    rows = session.execute(
+        select(StockMovement, Product).join(Product, Product.id == StockMovement.product_id)
+        .where(where).order_by(StockMovement.occurred_at.desc(), StockMovement.id.desc())
+        .limit(limit).offset(offset))
+    return [(m, p) for m, p in rows], int(total)
 
 
 def products(session: Session) -> list[tuple[Product, ProductCategory]]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
+import aiohttp
 import httpx
 import psycopg
 from sqlalchemy import func, select
@@ -197,13 +198,13 @@ async def run_load(base: str, token_: str, n: int, retry_share: float, concurren
         queue.put_nowait((i, False))
     retry = {i for i in range(n) if rng.random() < retry_share}
     result.retries = len(retry)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     headers = {"Authorization": f"Bearer {token_}"}
+    url = f"{base}/api/v1/orders"
 
-    async def worker(client: httpx.AsyncClient) -> None:
+    async def worker(client: aiohttp.ClientSession) -> None:
         while True:
             try:
-                i, is_retry = queue.get_nowait()
+                i, _is_retry = queue.get_nowait()
             except asyncio.QueueEmpty:
                 return
             if stop_after is not None and len(result.acked) >= stop_after:
@@ -211,27 +212,29 @@ async def run_load(base: str, token_: str, n: int, retry_share: float, concurren
             key = keys[i]
             t0 = time.perf_counter()
             try:
-                r = await client.post(f"{base}/api/v1/orders", json=body(codes[i % len(codes)], i),
-                                      headers=headers | {"Idempotency-Key": key})
-            except httpx.HTTPError:
+                async with client.post(url, json=body(codes[i % len(codes)], i),
+                                       headers=headers | {"Idempotency-Key": key}) as r:
+                    status = r.status
+                    got: Any = (await r.json())["id"] if status in (200, 201) else None
+            except (TimeoutError, aiohttp.ClientError):
                 result.errors += 1
                 continue
             result.latencies.append(time.perf_counter() - t0)
-            if r.status_code == 201:
+            if status == 201:
                 result.created += 1
-                result.acked[key] = r.json()["id"]
+                result.acked[key] = int(got)
                 if i in retry:
                     queue.put_nowait((i, True))
-            elif r.status_code == 200:
+            elif status == 200:
                 result.replayed += 1
-                got = r.json()["id"]
                 if key in result.acked and result.acked[key] != got:
                     result.replays_matched = False
-                result.acked.setdefault(key, got)
+                result.acked.setdefault(key, int(got))
             else:
                 result.errors += 1
-            _ = is_retry
 
-    async with httpx.AsyncClient(limits=limits, timeout=timeout_s) as client:
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    timeout = aiohttp.ClientTimeout(total=timeout_s)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as client:
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
     return result
