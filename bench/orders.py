@@ -6,7 +6,7 @@ Idempotency-Key) and retries a share of them with the same key (expecting the sa
 back). Prints orders per second, p50 and p99 latency, and, for scale, pgbench's TPS on the
 same database in the same run.
 
-    python bench/orders.py [--orders 20000] [--retry 0.1] [--concurrency 32] [--workers 2]
+    python bench/orders.py [--orders 20000] [--retry 0.1] [--concurrency 16] [--workers 2]
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--orders", type=int, default=20_000)
     parser.add_argument("--retry", type=float, default=0.1)
-    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--pgbench-seconds", type=int, default=10)
     args = parser.parse_args()

@@ -12,10 +12,11 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from baogong.app import create_app
+from baogong.audit.models import AuditEntry
 from baogong.auth.models import Role
 from baogong.auth.service import create_user
 from baogong.db import session_factory, unit_of_work
-from baogong.demand.models import Order
+from baogong.demand.models import Order, OrderEvent, OrderLine, OrderStatus
 from baogong.sample.generator import Size, generate
 from baogong.sample.load import load
 from tests.conftest import _wipe
@@ -72,6 +73,28 @@ def test_smallest_order_is_created_then_replayed(client: TestClient, engine: Eng
     assert first.json()["status"] == "submitted"
     assert first.json()["lines"][0]["unit_price"] == "10.00"
     assert _orders(engine) == 1
+
+
+def test_an_order_is_written_with_its_lines_event_and_audit_entry_once(
+    client: TestClient, engine: Engine,
+) -> None:
+    """Intake writes the order, its lines, its first event and one audit entry; a replay none."""
+    auth = _token(client, "worker") | {"Idempotency-Key": "abc-audit"}
+    body = _body() | {"lines": [{"pack": "veg-10", "quantity": 2},
+                                {"pack": "anxin-1", "quantity": 1}]}
+    order_id = client.post("/api/v1/orders", json=body, headers=auth).json()["id"]
+    assert client.post("/api/v1/orders", json=body, headers=auth).status_code == 200
+    with session_factory(engine)() as s:
+        lines = s.scalars(select(OrderLine).where(OrderLine.order_id == order_id)
+                          .order_by(OrderLine.id)).all()
+        events = s.scalars(select(OrderEvent).where(OrderEvent.order_id == order_id)).all()
+        entries = s.scalars(select(AuditEntry).where(AuditEntry.entity == "order",
+                                                     AuditEntry.entity_key == str(order_id))).all()
+    assert [(ln.quantity, str(ln.unit_price)) for ln in lines] == [(2, "10.00"), (1, "68.00")]
+    assert [(e.from_status, e.to_status, e.by) for e in events] == [
+        (None, OrderStatus.SUBMITTED, "worker")]
+    assert [(a.actor, a.action, a.source.value) for a in entries] == [("worker", "create", "api")]
+    assert entries[0].after == {"compound": OWN, "channel": "platform"}
 
 
 def test_key_reused_with_another_body_is_409(client: TestClient, engine: Engine) -> None:

@@ -11,10 +11,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from baogong.audit.service import record, record_now
+from baogong.audit.service import record
 from baogong.auth.models import Role
 from baogong.auth.scope import Scope
-from baogong.db import unit_of_work
+from baogong.db import single_write, unit_of_work
 from baogong.demand import intake, orders, queries
 from baogong.demand.models import Channel, Order, OrderStatus
 from baogong.errors import NotFound
@@ -160,15 +160,11 @@ def create_order(body: OrderBody, request: Request, response: Response, factory:
         [intake.LineIn(ln.quantity, ln.pack, ln.product) for ln in body.lines],
         body.substitution_allowed, body.note)
     key = f"{principal.username}:{idempotency_key}" if idempotency_key else None
-    with unit_of_work(factory) as db:
+    with single_write(factory) as db:  # the order is written by one statement on PostgreSQL
         _check_compound(db, principal, body.compound)
-        order, created = intake.place(db, data, owner=principal.username, key=key,
-                                      body_hash=orders.request_hash(body.model_dump(
-                                          mode="json")))
-        if created:
-            record_now(db, actor=principal.actor(request), action="create", entity="order",
-                       key=str(order.id), after={"compound": body.compound,
-                                                 "channel": body.channel.value})
+        order, created = intake.place(
+            db, data, owner=principal.username, key=key, actor=principal.actor(request),
+            body_hash=orders.request_hash(body.model_dump(mode="json")))
         out = _out(order, principal)
     if created:
         request.app.state.bus.publish("order", id=out.id, compound=out.compound)

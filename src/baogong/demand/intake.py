@@ -18,6 +18,8 @@ from sqlalchemy import String, Table, bindparam, cast, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from baogong.audit.service import Actor, record_now
+from baogong.demand import intake_pg
 from baogong.demand.models import Channel, Order, OrderEvent, OrderLine, OrderRules, OrderStatus
 from baogong.errors import Conflict, DomainError, NotFound
 from baogong.i18n import N_
@@ -254,8 +256,10 @@ def _insert_order(session: Session, values: dict[str, Any], keyed: bool) -> Any:
 
 def place(session: Session, data: OrderIn, *, owner: str, key: str | None = None,
           body_hash: str | None = None, at: datetime | None = None,
-          batch_id: int | None = None, day: date | None = None) -> tuple[Placed, bool]:
-    """Store one household's order; returns (order, created).
+          batch_id: int | None = None, day: date | None = None,
+          actor: Actor | None = None) -> tuple[Placed, bool]:
+    """Store one household's order; returns (order, created). With an actor, its creation is
+    recorded in the audit trail in the same write.
 
     With an idempotency key, the same key returns the order it first made (created False)
     and never makes a second one, however the requests race; the key with a different body
@@ -273,13 +277,22 @@ def place(session: Session, data: OrderIn, *, owner: str, key: str | None = None
             return known, False  # a retry of an order made before its codes changed
         raise
     service_day = day or where.service_day(when)
-    row = _insert_order(session, {
+    values = {
         "compound_id": where.id, "batch_id": batch_id, "channel": data.channel,
-        "status": OrderStatus.SUBMITTED, "building": building, "unit": unit, "room": room,
-        "resident": h.resident, "phone": phone, "vulnerable": h.vulnerable,
+        "building": building, "unit": unit, "room": room, "resident": h.resident,
+        "phone": phone, "vulnerable": h.vulnerable,
         "substitution_allowed": data.substitution_allowed, "note": data.note, "owner": owner,
         "service_day": service_day, "submitted_at": when, "idempotency_key": key,
-        "request_hash": body_hash}, keyed=key is not None)
+        "request_hash": body_hash}
+    audit = {"compound": data.compound, "channel": data.channel.value}
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        row = intake_pg.write_order(conn, values, lines, None if actor is None else {
+            "actor": actor.name, "source": actor.source.value, "ref": actor.ref,
+            "after": audit})
+    else:
+        row = _insert_order(session, values | {"status": OrderStatus.SUBMITTED},
+                            keyed=key is not None)
     if row is None:  # the key is taken: by a retry, or by a request that won the race
         known = by_key(session, key or "", body_hash)
         if known is None:  # pragma: no cover - the conflicting row vanished (rolled back)
@@ -287,12 +300,15 @@ def place(session: Session, data: OrderIn, *, owner: str, key: str | None = None
                            record=record, field="Idempotency-Key", key=key)
         return known, False
     order_id, duplicate_of = row
-    conn = session.connection()
-    conn.execute(_LINE, [{"order_id": order_id, **ln} for ln in lines])
     event = PlacedEvent(None, OrderStatus.SUBMITTED, when, owner, "")
-    conn.execute(_EVENT, {"order_id": order_id, "from_status": None,
-                          "to_status": OrderStatus.SUBMITTED, "at": when, "by": owner,
-                          "reason": ""})
+    if conn.dialect.name != "postgresql":
+        conn.execute(_LINE, [{"order_id": order_id, **ln} for ln in lines])
+        conn.execute(_EVENT, {"order_id": order_id, "from_status": None,
+                              "to_status": OrderStatus.SUBMITTED, "at": when, "by": owner,
+                              "reason": ""})
+        if actor is not None:
+            record_now(session, actor=actor, action="create", entity="order",
+                       key=str(order_id), after=audit)
     placed_lines = tuple(
         PlacedLine(src.pack, src.product, ln["quantity"], ln["unit_cost"], ln["unit_price"],
                    ln["unit_subsidy"]) for src, ln in zip(data.lines, lines, strict=True))
