@@ -19,15 +19,21 @@ HERE = Path(__file__).resolve().parent
 
 FULL = [
     ("allocation", ["allocation.py", "--size", "all"]),
-    ("routing", ["routing.py", "--time-limits", "10,60"]),
+    ("routing", ["routing.py", "--time-limits", "10"]),
     ("district day", ["district_day.py"]),
     ("import", ["import.py", "--rows", "100000"]),
+    ("orders", ["orders.py", "--orders", "20000"]),
+    ("dashboard", ["dashboard.py"]),
 ]
 QUICK = [
     ("allocation", ["allocation.py", "--size", "tiny"]),
-    ("routing", ["routing.py", "--quick"]),
+    ("routing", ["routing.py", "--instances", "tiny_cvrp", "--dir",
+                 str(HERE.parent / "tests" / "data" / "routing"), "--time-limits", "1",
+                 "--district-stops", "40", "--district-time", "2"]),
     ("district day", ["district_day.py", "--size", "small"]),
     ("import", ["import.py", "--rows", "2000"]),
+    ("orders", ["orders.py", "--orders", "1000", "--pgbench-seconds", "2"]),
+    ("dashboard", ["dashboard.py", "--size", "small", "--runs", "2"]),
 ]
 
 
