@@ -5,16 +5,24 @@ See :mod:`baogong.optim.allocation_lp` for the formulation.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import highspy
 import numpy as np
 import numpy.typing as npt
 
 from baogong.optim.allocation import FloatArray, Problem
 
-_INF = highspy.kHighsInf
+if TYPE_CHECKING:
+    import highspy
+
+# highspy is imported only where a model is built or run, never at module import: the
+# network method forks its OR-Tools workers from this process before the first HiGHS
+# solve, and a process with highspy's libhighs.so.1 loaded cannot load OR-Tools (see
+# allocation_mcf). highspy.kHighsInf is math.inf.
+_INF = math.inf
 AnyInt = npt.NDArray[np.int32] | npt.NDArray[np.int64]
 
 
@@ -30,6 +38,8 @@ class _Clock:
     calls: int = 0
 
     def run(self, h: highspy.Highs) -> None:
+        import highspy
+
         t0 = time.perf_counter()
         h.run()
         self.solver_s += time.perf_counter() - t0
@@ -42,6 +52,8 @@ class _Clock:
 
 
 def _highs(time_limit: float) -> highspy.Highs:
+    import highspy
+
     h = highspy.Highs()  # type: ignore[no-untyped-call]
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(time_limit))
@@ -52,6 +64,8 @@ def _highs(time_limit: float) -> highspy.Highs:
 def _pass(h: highspy.Highs, cost: FloatArray, lower: FloatArray, upper: FloatArray,
           row_lo: FloatArray, row_hi: FloatArray, start: AnyInt, index: AnyInt,
           value: FloatArray, maximize: bool) -> None:
+    import highspy
+
     lp = highspy.HighsLp()
     lp.num_col_ = int(cost.size)
     lp.num_row_ = int(row_lo.size)
@@ -110,6 +124,8 @@ def solve_aggregate(problem: Problem, clock: _Clock,
     With ``site_km`` (a distance proxy per site), a last solve picks, among the stage-1-3
     optima, the site supplies that minimise kg x proxy km (used by the network-flow stage 4).
     """
+    import highspy
+
     a = problem.arrays
     n_s, n_p = a.stock.shape
     w = a.w

@@ -65,6 +65,7 @@ from baogong.optim.allocation_agg import (
 )
 from baogong.optim.allocation_arcs import Candidates
 from baogong.optim.allocation_round import round_flows
+from baogong.optim.allocation_workers import FlowWorkers
 
 # ------------------------------------------------------------------ stage 4: arcs
 
@@ -361,44 +362,6 @@ def solve_transport(problem: Problem, agg: Aggregate, clock: _Clock, slack: floa
 # ------------------------------------------------------------------ integer plan
 
 
-def _run_flow_jobs(geo: mcf.Geo, jobs: list[mcf.Job]) -> list[mcf.Out]:
-    """Run the per-product flows in two worker processes (OR-Tools cannot live with highspy).
-
-    The workers are plain ``python -m baogong.optim.allocation_mcf IN OUT`` processes fed
-    through pickle files, so no caller's ``__main__`` is re-imported.
-    """
-    import pickle
-    import subprocess
-    import sys
-    import tempfile
-    from pathlib import Path
-
-    size = np.array([int(j[4].size) for j in jobs])
-    halves: list[list[int]] = [[], []]
-    load = [0, 0]
-    for i in np.argsort(-size).tolist():  # balance the two workers by pairs
-        b = 0 if load[0] <= load[1] else 1
-        halves[b].append(i)
-        load[b] += int(size[i])
-    results: dict[int, mcf.Out] = {}
-    with tempfile.TemporaryDirectory(prefix="baogong-alloc-") as tmp:
-        procs = []
-        for n, half in enumerate(h for h in halves if h):
-            src, dst = Path(tmp) / f"in{n}.pkl", Path(tmp) / f"out{n}.pkl"
-            src.write_bytes(pickle.dumps((geo, [jobs[i] for i in half]), protocol=5))
-            procs.append((half, dst, subprocess.Popen(
-                [sys.executable, "-m", "baogong.optim.allocation_mcf", str(src), str(dst)],
-                stderr=subprocess.PIPE)))
-        for half, dst, proc in procs:
-            _, err = proc.communicate()
-            if proc.returncode != 0:
-                tail = err.decode(errors="replace").strip().splitlines()[-1:]
-                raise RuntimeError(f"allocation: min-cost-flow worker failed: {tail}")
-            for i, res in zip(half, pickle.loads(dst.read_bytes()), strict=True):
-                results[i] = res
-    return [results[i] for i in range(len(jobs))]
-
-
 #: Largest (pairs x usable sites) solved with the exact joint LP under ``method="auto"``.
 EXACT_CELLS = 400_000
 
@@ -435,19 +398,22 @@ def solve_lexicographic(problem: Problem) -> Result:
         qty, km = np.concatenate([xi[keep], e_qty]), np.concatenate([tr.arc_km[keep], e_km])
         extra.update(lp_kg_km=tr.kg_km, arcs=int(tr.arc_pair.size), arc_rounds=tr.rounds)
     else:
-        proxy = mcf.site_proxy_km(problem)
-        agg = solve_aggregate(problem, clock, site_km=proxy)
-        supply = (mcf.integer_supply(problem, agg.supply) if agg.supply is not None
-                  else np.zeros_like(a.stock))
-        cand = Candidates(problem)
-        geo = mcf.Geo(a.comm_xyz, a.site_xyz, a.matrix, problem.options.road_factor,
-                      cand.idx, cand.km)
-        jobs: list[mcf.Job] = []
-        for p in range(a.stock.shape[1]):
-            comm_p, lb, ub = mcf.pair_bounds(problem, agg.min_fill, agg.all_priority, p,
-                                              int(supply[:, p].sum()))
-            jobs.append((p, supply[:, p].copy(), lb, ub, comm_p, problem.options.nearest_k))
-        outs = _run_flow_jobs(geo, jobs)
+        # The flow workers start first: their start-up overlaps the aggregate LP below.
+        # When forked, they also build their distance lists meanwhile.
+        workers = FlowWorkers(problem)
+        try:
+            proxy = mcf.site_proxy_km(problem)
+            agg = solve_aggregate(problem, clock, site_km=proxy)
+            supply = (mcf.integer_supply(problem, agg.supply) if agg.supply is not None
+                      else np.zeros_like(a.stock))
+            jobs: list[mcf.Job] = []
+            for p in range(a.stock.shape[1]):
+                comm_p, lb, ub = mcf.pair_bounds(problem, agg.min_fill, agg.all_priority, p,
+                                                  int(supply[:, p].sum()))
+                jobs.append((p, supply[:, p].copy(), lb, ub, comm_p, problem.options.nearest_k))
+            outs = workers.run(jobs)
+        finally:
+            workers.close()
         parts: list[tuple[IntArray, IntArray, IntArray, FloatArray, IntArray]] = []
         rounds = 0
         for (p, *_rest), (c, s, q, k, calls, r, secs) in zip(jobs, outs, strict=True):

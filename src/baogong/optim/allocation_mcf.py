@@ -84,22 +84,45 @@ Job = tuple[int, IntArray, IntArray, IntArray, IntArray, int]
 Out = tuple[IntArray, IntArray, IntArray, FloatArray, int, int, float]
 
 
-def run_jobs(geo: Geo, jobs: list[Job]) -> list[Out]:
+def make_geo(problem: Problem) -> Geo:
+    """The distances and nearest-site lists the flows need (built by the workers when forked,
+    else by the caller)."""
+    from baogong.optim.allocation_arcs import Candidates
+
+    a = problem.arrays
+    cand = Candidates(problem)
+    return Geo(a.comm_xyz, a.site_xyz, a.matrix, problem.options.road_factor, cand.idx,
+               cand.km)
+
+
+def run_jobs(geo: Geo, jobs: list[Job], by_site: IntArray | None = None) -> list[Out]:
     """Worker entry: solve the flows of several products; returns per job + solver seconds
-    (time inside ``SimpleMinCostFlow.solve`` only)."""
+    (time inside ``SimpleMinCostFlow.solve`` only). ``by_site``: see
+    :func:`site_major_order` (computed here when not given)."""
     out: list[Out] = []
+    if by_site is None and jobs:
+        by_site = site_major_order(geo)
     for _p, supply, lb, ub, pair_c, k in jobs:
         _SOLVER_S[0] = 0.0
-        res = product_flows(geo, supply, lb, ub, pair_c, k)
+        res = product_flows(geo, supply, lb, ub, pair_c, k, by_site)
         out.append((*res, _SOLVER_S[0]))
     return out
 
 
+def site_major_order(geo: Geo) -> IntArray:
+    """All entries of the communities' nearest-site lists (flat index ``c * K + slot``)
+    sorted by site, then km, then flat index: shared by the products' reverse arcs."""
+    order: IntArray = np.lexsort((geo.cand_km.ravel(), geo.cand_idx.ravel()))
+    return order
+
+
 def product_flows(geo: Geo, supply: IntArray, lb: IntArray, ub: IntArray, pair_c: IntArray,
-                  k: int) -> tuple[IntArray, IntArray, IntArray, FloatArray, int, int]:
+                  k: int, by_site: IntArray | None = None
+                  ) -> tuple[IntArray, IntArray, IntArray, FloatArray, int, int]:
     """Min-cost flow of product ``p``: (community, site, units, km), solver calls, rounds.
 
-    ``supply`` is per site; ``lb``/``ub`` per pair (aligned with ``pair_c``).
+    ``supply`` is per site; ``lb``/``ub`` per pair (aligned with ``pair_c``); ``by_site``
+    optionally the :func:`site_major_order` of ``geo`` (same result, faster).
     """
     n_s = supply.size
     n_q = pair_c.size
@@ -124,7 +147,7 @@ def product_flows(geo: Geo, supply: IntArray, lb: IntArray, ub: IntArray, pair_c
         arc_s = np.concatenate([arc_s, s2])
         arc_km = np.concatenate([arc_km, geo.km(s2, pair_c[no_arc[q2]])])
     # reverse arcs: each supplying site to its nearest pairs (see _COVER)
-    rq, rs = _outlets_from_lists(geo, pair_c, ub, supply)
+    rq, rs = _outlets_from_lists(geo, pair_c, ub, supply, by_site)
     arc_q = np.concatenate([arc_q, rq])
     arc_s = np.concatenate([arc_s, rs])
     arc_km = np.concatenate([arc_km, geo.km(rs, pair_c[rq])])
@@ -164,19 +187,33 @@ def product_flows(geo: Geo, supply: IntArray, lb: IntArray, ub: IntArray, pair_c
     return (pair_c[q_out], s_out, f_out, km_out, calls, rounds)
 
 
-def _outlets_from_lists(geo: Geo, pair_c: IntArray, ub: IntArray, supply: IntArray
-                        ) -> tuple[IntArray, IntArray]:
+def _outlets_from_lists(geo: Geo, pair_c: IntArray, ub: IntArray, supply: IntArray,
+                        by_site: IntArray | None = None) -> tuple[IntArray, IntArray]:
     """Like :func:`_outlets` but from the communities' nearest-site lists, inverted: each
     supplying site takes the pairs that list it, nearest first, until their demand is
-    ``_COVER`` times its supply (no site x community distance matrix)."""
-    sites = geo.cand_idx[pair_c]
-    km = geo.cand_km[pair_c]
-    q = np.repeat(np.arange(pair_c.size), sites.shape[1])
-    s, k = sites.ravel(), km.ravel()
-    keep = supply[s] > 0
-    q, s, k = q[keep], s[keep], k[keep]
-    order = np.lexsort((k, s))
-    q, s = q[order], s[order]
+    ``_COVER`` times its supply (no site x community distance matrix).
+
+    Entries are ordered by (site, km, community, slot). With ``by_site`` (that order over
+    all communities, see :func:`site_major_order`) the product's entries are picked out of
+    it instead of sorted again; as ``pair_c`` is increasing, the order is the same.
+    """
+    n_list = geo.cand_idx.shape[1]
+    if by_site is not None and (pair_c.size < 2 or bool(np.all(pair_c[1:] > pair_c[:-1]))):
+        q_of = np.full(geo.cand_idx.shape[0], -1, dtype=np.int64)
+        q_of[pair_c] = np.arange(pair_c.size)
+        q = q_of[by_site // n_list]
+        s = geo.cand_idx.ravel()[by_site]
+        keep = (q >= 0) & (supply[s] > 0)
+        q, s = q[keep], s[keep]
+    else:
+        sites = geo.cand_idx[pair_c]
+        km = geo.cand_km[pair_c]
+        q = np.repeat(np.arange(pair_c.size), n_list)
+        s, k = sites.ravel(), km.ravel()
+        keep = supply[s] > 0
+        q, s, k = q[keep], s[keep], k[keep]
+        order = np.lexsort((k, s))
+        q, s = q[order], s[order]
     amount = ub[q]
     cum = np.cumsum(amount) - amount
     first = np.ones(s.size, dtype=bool)

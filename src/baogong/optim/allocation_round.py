@@ -10,10 +10,10 @@ Then pairs still short are topped up unit by unit from whatever stock and capaci
 
 from __future__ import annotations
 
+import math
 import time
 from typing import TYPE_CHECKING
 
-import highspy
 import numpy as np
 
 from baogong.optim.allocation import FloatArray, IntArray, Problem
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 MIP_ARCS = 2_000
 #: Seconds spent in the MIP by this process (the caller reads and resets it).
 MIP_S = [0.0]
-_INF = highspy.kHighsInf
+_INF = math.inf  # highspy.kHighsInf; highspy is imported lazily (see allocation_agg)
 
 
 def _mip_repair(problem: Problem, tr: Transport, free: np.ndarray, xi: IntArray) -> None:
@@ -80,6 +80,8 @@ def _mip_repair(problem: Problem, tr: Transport, free: np.ndarray, xi: IntArray)
     row_lo = np.concatenate([np.full(n_sp + n_s + 2 * n_q, -_INF), floor_q])
     row_hi = np.concatenate([stock[sp_s, sp_p], np.maximum(cap[ss], 0), np.maximum(need, 0),
                              np.zeros(n_q), np.full(n_q, _INF)]).astype(np.float64)
+    import highspy
+
     h = highspy.Highs()  # type: ignore[no-untyped-call]
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", 0.5)

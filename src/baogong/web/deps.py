@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from baogong.audit.models import Source
 from baogong.audit.service import Actor
@@ -30,8 +31,8 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-def get_factory(request: Request) -> sessionmaker[Session]:
-    """The application's session factory."""
+async def get_factory(request: Request) -> sessionmaker[Session]:
+    """The application's session factory (async: no thread hop for a plain lookup)."""
     factory: sessionmaker[Session] = request.app.state.factory
     return factory
 
@@ -68,9 +69,14 @@ class Principal:
         return Actor(self.username, source, f"{request.method} {request.url.path}")
 
 
-def optional_principal(request: Request, factory: Factory,
-                       token: Annotated[str | None, Depends(bearer)] = None) -> Principal | None:
-    """The signed-in principal from a bearer token or the session cookie, if any."""
+async def optional_principal(request: Request, factory: Factory,
+                             token: Annotated[str | None, Depends(bearer)] = None
+                             ) -> Principal | None:
+    """The signed-in principal from a bearer token or the session cookie, if any.
+
+    A bearer token seen in the last few seconds is answered from the cache without leaving
+    the event loop; anything else is looked up in a worker thread.
+    """
     via, secret, kind = "bearer", token, TokenKind.API
     if not secret:
         via, secret, kind = "cookie", request.cookies.get(SESSION_COOKIE), TokenKind.SESSION
@@ -79,6 +85,11 @@ def optional_principal(request: Request, factory: Factory,
     cache: TokenCache[Principal] | None = getattr(request.app.state, "bearer_cache", None)
     if kind is TokenKind.API and cache is not None and (hit := cache.get(secret)) is not None:
         return hit
+    return await run_in_threadpool(_resolve, factory, secret, kind, via, cache)
+
+
+def _resolve(factory: sessionmaker[Session], secret: str, kind: TokenKind, via: str,
+             cache: TokenCache[Principal] | None) -> Principal | None:
     with factory() as session:
         row = auth.resolve_token(session, secret=secret, kind=kind)
         if row is None:
