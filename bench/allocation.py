@@ -25,6 +25,7 @@ from baogong.optim.allocation import (
     Product,
     Result,
     Site,
+    Tier,
     greedy,
     solve,
 )
@@ -166,8 +167,8 @@ def report(row: Row) -> str:
         f"- gap to LP bound: priority kg {gaps['priority_kg']:.2e}, served kg "
         f"{gaps['served_kg']:.2e}, min fill {gaps['min_fill_rate']:.2e} (abs), kg·km "
         f"{gaps['kg_km']:.2e}",
-        f"- tiers (kg): local {tiers['local'] / total_kg:.1%}, nearby "
-        f"{tiers['nearby'] / total_kg:.1%}, citywide {tiers['citywide'] / total_kg:.1%}",
+        f"- tiers (kg): local {tiers[Tier.LOCAL] / total_kg:.1%}, nearby "
+        f"{tiers[Tier.NEARBY] / total_kg:.1%}, citywide {tiers[Tier.CITYWIDE] / total_kg:.1%}",
         "",
         "| metric | ours | nearest-first greedy | ours / greedy |",
         "|---|---:|---:|---:|",

@@ -19,7 +19,7 @@ HERE = Path(__file__).resolve().parent
 
 FULL = [
     ("allocation", ["allocation.py", "--size", "all"]),
-    ("routing", ["routing.py", "--time-limits", "10"]),
+    ("routing", ["routing.py", "--time-limits", "10,60"]),
     ("district day", ["district_day.py"]),
     ("import", ["import.py", "--rows", "100000"]),
     ("orders", ["orders.py", "--orders", "20000"]),
