@@ -190,7 +190,8 @@ def list_orders(db: DbSession, principal: Orderer,
     rows = queries.list_orders(db, compound_ids=ids, status=status, day=day, after_id=cursor,
                                limit=limit + 1)
     page = rows[:limit]
-    items = [_out(intake.load(db, o.id)[0], principal) for o in page]
+    found = intake.load_many(db, [o.id for o in page])
+    items = [_out(placed, principal) for placed, _hash in found]
     return OrderList(items=items, next_cursor=page[-1].id if len(rows) > limit else None)
 
 
