@@ -47,10 +47,11 @@ def _register_domains() -> None:
     from baogong.planning import allocate_commands
     from baogong.planning import commands as planning_commands
     from baogong.sample import commands as sample_commands
+    from baogong.workforce import commands as workforce_commands
 
     for module in (db_commands, sample_commands, demo_commands, planning_commands,
                    delivery_commands, dispatch_commands, ledger_commands, auth_commands,
-                   route_commands, demand_commands, allocate_commands):
+                   route_commands, demand_commands, allocate_commands, workforce_commands):
         module.register(app)
 
 

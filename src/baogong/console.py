@@ -17,6 +17,7 @@ from rich.progress import (
 )
 
 from baogong.i18n import _
+from baogong.types import china_today
 
 console = Console()
 err_console = Console(stderr=True)
@@ -62,7 +63,7 @@ class StepProgress:
 def parse_day(value: str | None, param: str = "--date") -> date:
     """A YYYY-MM-DD option as a date (today when not given); a clear error otherwise."""
     try:
-        return date.fromisoformat(value) if value else date.today()
+        return date.fromisoformat(value) if value else china_today()
     except ValueError as exc:
         raise typer.BadParameter(_("not a date: {value}").format(value=value),
                                  param_hint=param) from exc

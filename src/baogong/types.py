@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from enum import StrEnum
 
@@ -98,8 +98,19 @@ def enum_col(cls: type[StrEnum]) -> Enum:
 CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
+def china_today() -> date:
+    """Today's date in China (the service day), whatever the machine's time zone."""
+    return datetime.now(CHINA_TZ).date()
+
+
 def to_utc(value: datetime) -> datetime:
     """A moment in UTC; a naive value is taken to be China time (UTC+8)."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=CHINA_TZ)
     return value.astimezone(UTC)
+
+
+def china_clock(value: datetime) -> str:
+    """A stored moment as HH:MM China time (a naive value is taken to be UTC, as stored)."""
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return aware.astimezone(CHINA_TZ).strftime("%H:%M")

@@ -44,3 +44,36 @@ def tiny(factory: sessionmaker[Session]) -> sessionmaker[Session]:
         ledger.create_product(s, code="rice-5kg", name="大米", category_code="grain",
                               unit=Unit.BAG, kg_per_unit=Decimal("5"))
     return factory
+
+
+@pytest.fixture
+def crew(tiny: sessionmaker[Session]) -> sessionmaker[Session]:
+    """The tiny ledger plus a second community, a hand-off point in each compound, a team in
+    each community and its volunteers: V1 (8 h a day) and V2 (unavailable) serve 萧岗, V3
+    serves 均禾."""
+    from datetime import time
+
+    from baogong.workforce import service as workforce
+    from baogong.workforce.models import Availability, TeamKind
+
+    with unit_of_work(tiny) as s:
+        regions.create_region(s, code="440111016002", name="均禾社区",
+                              level=RegionLevel.COMMUNITY, parent_code="440111016")
+        regions.create_region(s, code="440111016002-01", name="均禾花园",
+                              level=RegionLevel.COMPOUND, parent_code="440111016002",
+                              lat=23.19, lon=113.28, households=8, population=20)
+        for code, compound in (("H1", "440111016001-01"), ("H2", "440111016002-01")):
+            regions.add_handoff_point(s, code=code, compound_code=compound, name=f"{code}北门",
+                                      lat=23.18, lon=113.27, opens=time(7), closes=time(20))
+        a = workforce.create_team(s, code="TA", name="萧岗志愿服务队", kind=TeamKind.VOLUNTEER,
+                                  region_code="440111016001")
+        b = workforce.create_team(s, code="TB", name="均禾志愿服务队", kind=TeamKind.VOLUNTEER,
+                                  region_code="440111016002")
+        workforce.add_volunteers(s, [
+            workforce.NewVolunteer("V1", "林鹏", "13800000001", a.id),
+            workforce.NewVolunteer("V2", "蒋桂", "13800000002", a.id,
+                                   availability=Availability.UNAVAILABLE),
+            workforce.NewVolunteer("V3", "何华", "13800000003", b.id,
+                                   hours_per_day=Decimal("4")),
+        ])
+    return tiny

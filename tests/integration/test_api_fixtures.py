@@ -4,15 +4,19 @@ routed, with one account per role and records inside and outside each account's 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from baogong.app import create_app
+from baogong.audit.models import Source
+from baogong.audit.service import Actor
 from baogong.auth.demo import DEMO_PASSWORD, create_demo_users
 from baogong.auth.models import Role, User
+from baogong.auth.scope import whole_city
 from baogong.config import Settings
 from baogong.db import session_factory, unit_of_work
 from baogong.delivery.flows import route_plan
@@ -23,6 +27,9 @@ from baogong.regions import service as regions
 from baogong.regions.models import HandoffPoint, Region, ZoneStatus
 from baogong.sample.generator import Size, generate
 from baogong.sample.load import load
+from baogong.workforce.models import ShiftTask, Team, Volunteer
+from baogong.workforce.queries import assign_shift
+from baogong.workforce.service import ShiftIn
 from tests.conftest import _wipe
 
 DAY = date(2022, 4, 9)
@@ -44,6 +51,13 @@ class City:
     community_stops: list[int] = field(default_factory=list)
     other_stops: list[int] = field(default_factory=list)
     community_compounds: set[str] = field(default_factory=set)
+    volunteer: str = ""
+    """The volunteer account's volunteer (of a team serving the community account's area)."""
+    own_handoff: str = ""
+    other_volunteer: str = ""
+    other_handoff: str = ""
+    own_shift: int = 0
+    other_shift: int = 0
 
 
 def build_city(engine: Engine) -> City:
@@ -87,7 +101,40 @@ def build_city(engine: Engine) -> City:
                 city.community_stops.append(stop_id)
             else:
                 city.other_stops.append(stop_id)
+    with unit_of_work(factory) as s:
+        _shifts(s, city, community)
     return city
+
+
+def _shifts(s: Session, city: City, community: Region) -> None:
+    """A shift of the volunteer account's volunteer in the community's area, and one of a
+    volunteer of another community at a hand-off point outside it (in the morning; the
+    tests assign theirs in the afternoon)."""
+    users = {u.role: u for u in s.scalars(select(User))}
+    me = s.get(Volunteer, users[Role.VOLUNTEER].volunteer_id)
+    assert me is not None
+    city.volunteer = me.code
+    point = s.scalars(select(HandoffPoint).join(Region, Region.id == HandoffPoint.compound_id)
+                      .where(Region.path.startswith(community.path))
+                      .order_by(HandoffPoint.code)).first()
+    row = s.execute(select(Volunteer, HandoffPoint)
+                    .join(Team, Team.id == Volunteer.team_id)
+                    .join(Region, Region.parent_id == Team.region_id)
+                    .join(HandoffPoint, HandoffPoint.compound_id == Region.id)
+                    .where(Team.region_id != community.id)
+                    .order_by(Volunteer.code, HandoffPoint.code)).first()
+    assert point is not None and row is not None
+    city.own_handoff, (other, other_point) = point.code, row
+    city.other_volunteer, city.other_handoff = other.code, other_point.code
+    scope, actor = whole_city("test"), Actor("test", Source.SYSTEM)
+    for code, handoff in ((me.code, point.code), (other.code, other_point.code)):
+        shift = assign_shift(s, scope=scope, actor=actor, data=ShiftIn(
+            volunteer=code, day=DAY, start=time(8), end=time(9), task=ShiftTask.HANDOFF,
+            handoff=handoff))
+        if code == me.code:
+            city.own_shift = shift.id
+        else:
+            city.other_shift = shift.id
 
 
 def client_for(city: City, **kwargs: object) -> TestClient:

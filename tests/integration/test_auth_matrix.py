@@ -41,6 +41,8 @@ def _only(ok: int, roles: tuple[str, ...], other: int = 403) -> dict[str, int]:
 
 
 STOCK_IN = {"product": "rice-2.5kg", "kind": "receipt", "quantity": "1", "reason": "matrix"}
+# each role gets its own afternoon hour ({slot}), so successes of earlier roles never overlap
+SHIFT_IN = {"date": "2022-04-09", "start": "1{slot}:00", "end": "1{slot}:30", "task": "carry"}
 
 # (name, method, path, body, expected status by role)
 CASES: list[Case] = [
@@ -94,9 +96,24 @@ CASES: list[Case] = [
      _only(201, ("command",))),
     ("start duty", "POST", lambda c: "/api/v1/me/availability", {"availability": "on_duty"},
      _only(200, ("volunteer",))),
+    ("shifts", "GET", lambda c: "/api/v1/shifts", None,
+     _only(200, ("command", "inspector", "community", "volunteer"))),
+    ("shift in area", "POST", lambda c: "/api/v1/shifts",
+     {**SHIFT_IN, "volunteer": "{c.volunteer}", "handoff": "{c.own_handoff}"},
+     _only(201, ("command", "community"))),
+    ("shift outside area", "POST", lambda c: "/api/v1/shifts",
+     {**SHIFT_IN, "volunteer": "{c.other_volunteer}", "handoff": "{c.other_handoff}"},
+     {**_only(201, ("command",)), "community": 404}),
+    ("cancel shift outside area", "DELETE", lambda c: f"/api/v1/shifts/{c.other_shift}", None,
+     {**_only(403, ()), "community": 404, "command": -1}),
     ("run plan", "POST", lambda c: "/api/v1/plans", {"day": "2022-04-09"},
      {**_only(403, ()), "command": -1}),
 ]
+
+
+def comps_codes(comps: list[dict[str, Any]]) -> set[str]:
+    """The codes of a page of compounds."""
+    return {c["code"] for c in comps}
 
 
 def _scoped_counts(client: TestClient, headers: dict[str, str], city: City, role: str) -> None:
@@ -106,9 +123,16 @@ def _scoped_counts(client: TestClient, headers: dict[str, str], city: City, role
         assert comps and {c["code"] for c in comps} >= city.community_compounds
         assert all(c["code"].startswith(next(iter(city.community_compounds))[:12])
                    for c in comps)
+        shifts = client.get("/api/v1/shifts?limit=500", headers=headers).json()["items"]
+        assert city.own_shift in {s["id"] for s in shifts}
+        assert all(s["compound"] in comps_codes(comps) for s in shifts)
         stops = client.get("/api/v1/stops?limit=500", headers=headers).json()["items"]
         ids = {s["id"] for s in stops}
         assert ids.isdisjoint(city.other_stops)
+    if role == "volunteer":
+        shifts = client.get("/api/v1/shifts?limit=500", headers=headers).json()["items"]
+        assert city.own_shift in {s["id"] for s in shifts}
+        assert {s["volunteer"] for s in shifts} == {city.volunteer}
     if role == "driver":
         stops = client.get("/api/v1/stops?limit=500", headers=headers).json()["items"]
         assert {s["id"] for s in stops} == set(city.driver_stops)
@@ -130,8 +154,8 @@ def test_role_against_every_resource(role: str, client: TestClient, city: City) 
         if want == -1:
             continue  # the command centre's success here changes shared state; tested apart
         if body is not None:
-            body = {k: (v.format(role=role) if isinstance(v, str) else v)
-                    for k, v in body.items()}
+            body = {k: (v.format(role=role, slot=ROLES.index(role), c=city)
+                        if isinstance(v, str) else v) for k, v in body.items()}
         r = client.request(method, path(city), json=body, headers=headers)
         if r.status_code != want:
             wrong.append(f"{name}: {method} {path(city)} -> {r.status_code}, want {want}: "
@@ -159,6 +183,20 @@ def test_stop_confirmation_within_scope(role: str, client: TestClient, city: Cit
     audit = client.get(f"/api/v1/audit?entity=route_stop&key={stop}",
                        headers=token(client, "command")).json()["items"]
     assert audit and audit[0]["actor"] == role and audit[0]["after"]["status"] == "delivered"
+
+
+def test_shift_cancelled_within_scope(client: TestClient, city: City) -> None:
+    """The community worker cancels a shift in its area (204, then 404), audited; the command
+    centre cancels one anywhere."""
+    headers = token(client, "community")
+    assert client.delete(f"/api/v1/shifts/{city.own_shift}", headers=headers).status_code == 204
+    assert client.delete(f"/api/v1/shifts/{city.own_shift}", headers=headers).status_code == 404
+    command = token(client, "command")
+    audit = client.get(f"/api/v1/audit?entity=shift&key={city.own_shift}",
+                       headers=command).json()["items"]
+    assert audit and audit[0]["actor"] == "community" and audit[0]["action"] == "delete"
+    r = client.delete(f"/api/v1/shifts/{city.other_shift}", headers=command)
+    assert r.status_code == 204
 
 
 def test_anonymous_is_refused_everywhere(client: TestClient, city: City) -> None:

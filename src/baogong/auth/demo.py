@@ -33,6 +33,52 @@ def _latest_run(session: Session) -> RoutingRun | None:
                           .order_by(Plan.id.desc(), RoutingRun.id.desc()).limit(1))
 
 
+def _busiest_vehicle(session: Session, run: RoutingRun | None) -> Vehicle | None:
+    if run is None:
+        return None
+    busiest = session.execute(
+        select(Route.vehicle_id, func.count()).select_from(RouteStop)
+        .join(Route, Route.id == RouteStop.route_id)
+        .where(Route.run_id == run.id, Route.vehicle_id.is_not(None))
+        .group_by(Route.vehicle_id).order_by(func.count().desc(), Route.vehicle_id)
+        .limit(1)).first()
+    return session.get(Vehicle, busiest[0]) if busiest is not None else None
+
+
+def _demo_community(session: Session, run: RoutingRun | None,
+                    vehicle: Vehicle | None) -> Region | None:
+    community = None
+    if run is not None:
+        # a community served by another vehicle too, so its worker has stops of their own
+        row = session.execute(
+            select(Region.parent_id).select_from(RouteStop)
+            .join(Route, Route.id == RouteStop.route_id)
+            .join(HandoffPoint, HandoffPoint.id == RouteStop.handoff_id)
+            .join(Region, Region.id == HandoffPoint.compound_id)
+            .where(Route.run_id == run.id,
+                   Route.vehicle_id != (vehicle.id if vehicle else -1))
+            .order_by(Route.id, RouteStop.seq).limit(1)).first()
+        if row is not None:
+            community = session.get(Region, row[0])
+    if community is None:
+        community = session.scalar(select(Region).join(Team, Team.region_id == Region.id)
+                                   .order_by(Region.code).limit(1))
+    return community
+
+
+def _community_volunteer(session: Session, community: Region) -> Volunteer | None:
+    return session.scalar(select(Volunteer).join(Team, Team.id == Volunteer.team_id)
+                          .where(Team.region_id == community.id)
+                          .order_by(Volunteer.code).limit(1))
+
+
+def demo_volunteer(session: Session) -> Volunteer | None:
+    """The volunteer the demo `volunteer` account is (or will be) tied to."""
+    run = _latest_run(session)
+    community = _demo_community(session, run, _busiest_vehicle(session, run))
+    return _community_volunteer(session, community) if community is not None else None
+
+
 def create_demo_users(session: Session, *, password: str = DEMO_PASSWORD) -> list[DemoLogin]:
     """One account per role (skipping names that exist), tied to the busiest records of the
     newest plan: its largest enterprise, the vehicle with the most stops, a community that
@@ -54,35 +100,11 @@ def create_demo_users(session: Session, *, password: str = DEMO_PASSWORD) -> lis
         or session.scalar(select(Enterprise).order_by(Enterprise.id).limit(1))
     if ent is not None:
         add("enterprise", Role.ENTERPRISE, ent.name, org=ent.credit_code)
-    community = vehicle = None
-    if run is not None:
-        busiest = session.execute(
-            select(Route.vehicle_id, func.count()).select_from(RouteStop)
-            .join(Route, Route.id == RouteStop.route_id)
-            .where(Route.run_id == run.id, Route.vehicle_id.is_not(None))
-            .group_by(Route.vehicle_id).order_by(func.count().desc(), Route.vehicle_id)
-            .limit(1)).first()
-        if busiest is not None:
-            vehicle = session.get(Vehicle, busiest[0])
-        # a community served by another vehicle too, so its worker has stops of their own
-        row = session.execute(
-            select(Region.parent_id).select_from(RouteStop)
-            .join(Route, Route.id == RouteStop.route_id)
-            .join(HandoffPoint, HandoffPoint.id == RouteStop.handoff_id)
-            .join(Region, Region.id == HandoffPoint.compound_id)
-            .where(Route.run_id == run.id,
-                   Route.vehicle_id != (vehicle.id if vehicle else -1))
-            .order_by(Route.id, RouteStop.seq).limit(1)).first()
-        if row is not None:
-            community = session.get(Region, row[0])
-    if community is None:
-        community = session.scalar(select(Region).join(Team, Team.region_id == Region.id)
-                                   .order_by(Region.code).limit(1))
+    vehicle = _busiest_vehicle(session, run)
+    community = _demo_community(session, run, vehicle)
     if community is not None:
         add("community", Role.COMMUNITY, community.name, community=community.code)
-        vol = session.scalar(select(Volunteer).join(Team, Team.id == Volunteer.team_id)
-                             .where(Team.region_id == community.id)
-                             .order_by(Volunteer.code).limit(1))
+        vol = _community_volunteer(session, community)
         if vol is not None:
             add("volunteer", Role.VOLUNTEER, vol.name, volunteer=vol.code)
     if vehicle is None:

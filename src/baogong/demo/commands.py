@@ -87,6 +87,8 @@ def show_lastmile(figures: dict[str, float]) -> None:
     table.add_row(_("Volunteer-hours needed"), f"{figures['volunteer_hours_needed']:,.0f}")
     table.add_row(_("Volunteer-hours on duty"), f"{figures['volunteer_hours_available']:,.0f}")
     table.add_row(_("Volunteer-hours short"), f"{figures['volunteer_hours_short']:,.0f}")
+    if "volunteer_shifts" in figures:
+        table.add_row(_("Volunteer shifts rostered"), f"{figures['volunteer_shifts']:,}")
     console.print(table)
 
 

@@ -23,6 +23,7 @@ from baogong.db import session_factory, unit_of_work
 from baogong.delivery.flows import route_plan
 from baogong.delivery.lastmile import handoff_loads
 from baogong.demand.service import product_units, standard_pack_demand, standard_packs
+from baogong.demo.shifts import roster_demo_shifts
 from baogong.errors import DomainError
 from baogong.i18n import N_
 from baogong.ledger.models import Product
@@ -178,7 +179,10 @@ def run(engine: Engine, *, seed: int, size: Size, day: date, fresh: bool = False
         "volunteer_hours_available": round(sum(x.volunteer_hours_on_duty for x in loads), 1),
         "volunteer_hours_short": round(sum(x.short_hours for x in loads), 1),
     }
-    timed("lastmile", t)
+    t = timed("lastmile", t)
+    with unit_of_work(factory) as session:
+        result.lastmile["volunteer_shifts"] = roster_demo_shifts(session, day=day)
+    timed("shifts", t)
     result.elapsed_s = _time.perf_counter() - t0
     return result
 

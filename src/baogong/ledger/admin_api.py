@@ -18,6 +18,7 @@ from baogong.ledger.excel.parse import Problem
 from baogong.ledger.excel.units import to_product_units
 from baogong.ledger.models import Qualification
 from baogong.ledger.service import get_product
+from baogong.types import china_today
 from baogong.web.deps import DbSession, Factory, Principal, require
 from baogong.web.errors import ApiError
 
@@ -116,7 +117,7 @@ def report_count(code: str, body: CountIn, request: Request, factory: Factory,
             raise ApiError(400, err.message, code="invalid", field="unit", **err.params) from err
         before = stock.balance(db, site_code=site.code, product_code=product.code)
         stock.count(db, site_code=site.code, product_code=product.code, counted=counted,
-                    actor=principal.actor(request), note=body.note or date.today().isoformat())
+                    actor=principal.actor(request), note=body.note or china_today().isoformat())
     if counted != before:
         request.app.state.bus.publish("stock", site=code, product=body.product)
     return CountOut(site=code, product=body.product, book_before=before, counted=counted,

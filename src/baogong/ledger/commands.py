@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -22,6 +21,7 @@ from baogong.ledger.excel.export import export_ledger, write_template
 from baogong.ledger.excel.parse import Problem
 from baogong.ledger.excel.units import to_product_units
 from baogong.ledger.service import get_product
+from baogong.types import china_today
 
 template_app = typer.Typer(help="Empty workbooks to fill in.", no_args_is_help=True)
 export_app = typer.Typer(help="Export ledgers.", no_args_is_help=True)
@@ -124,7 +124,7 @@ def stock_count(
         except cells.CellError as err:
             raise fail(_(err.message).format(**err.params)) from err
         move = stock.count(session, site_code=site, product_code=product, counted=units,
-                           actor=Actor(by, Source.CLI), note=date.today().isoformat())
+                           actor=Actor(by, Source.CLI), note=china_today().isoformat())
     if move is None:
         console.print(_("The count matches the books; nothing booked."))
     else:

@@ -16,7 +16,7 @@ from baogong.errors import DomainError
 from baogong.i18n import N_
 from baogong.ledger.models import Enterprise, Qualification
 from baogong.ledger.service import get_enterprise
-from baogong.types import utcnow
+from baogong.types import china_today, utcnow
 
 FIELDS = ("qualification", "verified_at", "verified_by", "recheck_due", "allocation_override",
           "override_by", "override_reason")
@@ -41,7 +41,7 @@ def verify(session: Session, *, credit_code: str, actor: Actor, recheck_days: in
     ent = get_enterprise(session, credit_code_=credit_code)
     _change(session, ent, actor, "verify", qualification=Qualification.VERIFIED,
             verified_at=utcnow(), verified_by=actor.name,
-            recheck_due=(today or date.today()) + timedelta(days=recheck_days))
+            recheck_due=(today or china_today()) + timedelta(days=recheck_days))
     return ent
 
 
@@ -76,7 +76,7 @@ def may_supply(ent: Enterprise) -> bool:
 
 def due_for_recheck(session: Session, *, today: date | None = None) -> list[Enterprise]:
     """Verified suppliers whose re-check date has come."""
-    day = today or date.today()
+    day = today or china_today()
     return list(session.scalars(select(Enterprise).where(
         Enterprise.qualification == Qualification.VERIFIED, Enterprise.recheck_due <= day)
         .order_by(Enterprise.recheck_due)))

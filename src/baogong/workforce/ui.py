@@ -1,7 +1,8 @@
-"""Mobile page of a volunteer: their duty, their team and its members."""
+"""Mobile page of a volunteer: their duty, their shifts, their team and its members."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -10,10 +11,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from baogong.auth.models import Role
 from baogong.db import unit_of_work
 from baogong.regions.queries import region_of
+from baogong.types import CHINA_TZ, china_clock
 from baogong.web.deps import DbSession, Factory, require
 from baogong.web.pages import render
 from baogong.workforce import queries
-from baogong.workforce.models import Availability
+from baogong.workforce.models import Availability, task_label
 
 router = APIRouter(include_in_schema=False)
 
@@ -21,11 +23,14 @@ router = APIRouter(include_in_schema=False)
 @router.get("/m/volunteer", response_class=HTMLResponse)
 def volunteer(request: Request, db: DbSession,
               principal: Annotated[Any, require(Role.VOLUNTEER)]) -> HTMLResponse:
-    """The volunteer's duty status, team and team members."""
+    """The volunteer's duty status, today's and upcoming shifts, team and team members."""
     view = queries.my_team(db, scope=principal.scope)
+    today = datetime.now(CHINA_TZ).date()
+    shifts, _n = queries.shifts_page(db, scope=principal.scope, since=today, limit=50)
     return render(request, "m_volunteer.html", principal, view=view,
                   area=region_of(db, path=principal.scope.region_path),
-                  choices=list(Availability))
+                  choices=list(Availability), shifts=shifts, today=today, hm=china_clock,
+                  task_label=task_label)
 
 
 @router.post("/m/volunteer/availability")

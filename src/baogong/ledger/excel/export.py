@@ -36,6 +36,7 @@ from baogong.ledger.models import (
     StockBalance,
 )
 from baogong.regions.models import Region, RegionLevel
+from baogong.types import china_today
 from baogong.workforce.models import Team, Volunteer
 
 HEADER_FONT = Font(bold=True)
@@ -92,7 +93,7 @@ def write_template(path: Path) -> None:
 def export_ledger(session: Session, path: Path, *, counted_on: date | None = None) -> dict[str,
                                                                                         int]:
     """Every ledger in the template's layout; stock as a count of today. Returns row counts."""
-    day = counted_on or date.today()
+    day = counted_on or china_today()
     wb = Workbook()
     wb.remove(wb.active)
     data = _rows(session, day)
