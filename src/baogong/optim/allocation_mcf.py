@@ -17,8 +17,8 @@ Optimality of kg x km is for the chosen supplies; the exact joint LP is used for
 small enough (see :func:`baogong.optim.allocation_lp.solve_lexicographic`).
 
 OR-Tools and highspy each ship their own ``libhighs.so.1`` and cannot be loaded in the same
-process, so the flows run in worker processes (one product per task, two workers) that
-import this module only; it must never import highspy.
+process, so the flows run in worker processes (:mod:`allocation_workers`, two workers, half
+of the products each) that import this module; it must never import highspy.
 """
 
 from __future__ import annotations
@@ -399,19 +399,3 @@ def pair_bounds(problem: Problem, min_fill: float, all_priority: bool, p: int, u
         mid = (lo + hi) / 2
         lo, hi = (mid, hi) if int(floors(mid).sum()) <= units else (lo, mid)
     return comm, floors(lo), ub
-
-
-def _main(argv: list[str]) -> int:
-    """Worker process: read (geo, jobs) from argv[0], write the results to argv[1]."""
-    import pickle
-    from pathlib import Path
-
-    geo, jobs = pickle.loads(Path(argv[0]).read_bytes())
-    Path(argv[1]).write_bytes(pickle.dumps(run_jobs(geo, jobs), protocol=5))
-    return 0
-
-
-if __name__ == "__main__":
-    import sys
-
-    raise SystemExit(_main(sys.argv[1:]))

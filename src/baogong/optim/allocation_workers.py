@@ -9,15 +9,18 @@ to the other's HiGHS and fails on a missing symbol (``setLocalOptionValue(HighsL
 
 The workers are started *before* the aggregate LP, so that their start-up overlaps it:
 
-* ``fork``: when no HiGHS library is loaded yet and the process runs a single Python thread
-  (Linux only). The child already has numpy and this package; it imports OR-Tools while the
-  parent solves the LP, then waits for its jobs. It leaves with ``os._exit``.
-* ``spawn`` otherwise (highspy already loaded by an earlier solve, other threads running):
-  a fresh ``python -m baogong.optim.allocation_workers`` that imports what it needs and waits.
+* fork (Linux, no HiGHS library loaded yet, one Python thread): one child that already has
+  numpy and the problem loads OR-Tools, builds the nearest-site lists, and forks the second
+  worker from that state, so both are done once. highspy is imported lazily by
+  :mod:`allocation_agg` for this reason.
+* spawn otherwise (highspy loaded by an earlier solve, other threads running): two fresh
+  ``python -m baogong.optim.allocation_workers`` that import what they need and wait; the
+  caller builds the lists and sends them.
 
-Either way a worker reads one line ``GEO JOBS OUT`` (paths of pickle files) from its control
-pipe, writes ``("ok", outputs)`` or ``("error", message)`` to ``OUT`` and exits; end of file
-on the pipe (the caller failed before the flows) makes it exit without work.
+A worker reads one line ``GEO JOBS OUT`` (paths of pickle files; ``GEO`` is ``-`` when it
+built its own) from its control pipe, writes ``("ok", outputs)`` or ``("error", message)``
+to ``OUT`` and exits; end of file on the pipe (the caller failed before the flows) makes it
+exit without work.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from typing import IO, TYPE_CHECKING
 from baogong.optim import allocation_mcf as mcf
 
 if TYPE_CHECKING:
-    from baogong.optim.allocation import Problem
+    from baogong.optim.allocation import IntArray, Problem
 
 
 def _highs_loaded() -> bool:
@@ -53,18 +56,14 @@ def fork_safe() -> bool:
             and threading.active_count() == 1 and not _highs_loaded())
 
 
-def serve(ctl: IO[bytes], problem: Problem | None = None) -> int:
+def serve(ctl: IO[bytes], geo: mcf.Geo | None = None,
+          by_site: IntArray | None = None) -> int:
     """Worker body: wait for one ``GEO JOBS OUT`` line on ``ctl``, run the jobs, write OUT.
 
-    A forked worker gets the ``problem`` and builds its :class:`~allocation_mcf.Geo` while
-    it waits (``GEO`` is then ``-``).
+    Forked workers already hold their :class:`~allocation_mcf.Geo` (``GEO`` is then ``-``).
     """
     from ortools.graph.python import min_cost_flow  # noqa: F401  (load while the parent works)
 
-    geo = by_site = None
-    if problem is not None:
-        geo = mcf.make_geo(problem)
-        by_site = mcf.site_major_order(geo)
     line = ctl.readline()
     if not line.strip():
         return 0
@@ -81,69 +80,46 @@ def serve(ctl: IO[bytes], problem: Problem | None = None) -> int:
     return 0
 
 
-class _Worker:
-    """One worker process and the write end of its control pipe."""
+def _die_with_parent(parent: int) -> None:
+    """Ask the kernel to kill this process when ``parent`` exits (Linux ``PR_SET_PDEATHSIG``)."""
+    import ctypes
+    import signal
 
-    def __init__(self, problem: Problem, fork: bool, close_in_child: list[int]) -> None:
-        self.pid = 0
-        self.proc: object = None
-        if fork:
-            ctl_r, ctl_w = os.pipe()
-            for stream in (sys.stdout, sys.stderr):  # nothing buffered is written twice
-                stream.flush()
-            pid = os.fork()
-            if pid == 0:  # child: never returns into the caller
-                code = 1
-                try:
-                    os.close(ctl_w)
-                    for fd in close_in_child:
-                        os.close(fd)
-                    with os.fdopen(ctl_r, "rb") as ctl:
-                        code = serve(ctl, problem)
-                except BaseException:  # reported as the exit status
-                    code = 1
-                finally:
-                    os._exit(code)
-            os.close(ctl_r)
-            self.pid = pid
-            self.ctl = ctl_w
-        else:
-            import subprocess
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
+    if os.getppid() != parent:  # the parent is already gone
+        os._exit(1)
 
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "baogong.optim.allocation_workers"],
-                stdin=subprocess.PIPE, stderr=subprocess.PIPE)
-            assert proc.stdin is not None
-            self.proc = proc
-            self.ctl = proc.stdin.fileno()
 
-    def send(self, geo: Path | None, jobs: Path, out: Path) -> None:
-        os.write(self.ctl, f"{geo or '-'}\t{jobs}\t{out}\n".encode())
+def _forked_pair(problem: Problem, ctl_a: int, ctl_b: int) -> int:
+    """Body of the first forked worker: load OR-Tools, build the distance lists once, fork
+    the second worker from that state (it dies with this one), serve, wait for it.
 
-    def finish(self, kill: bool = False) -> str | None:
-        """Close the control pipe, wait for the exit; an error text if it failed."""
-        import signal
-        import subprocess
+    OR-Tools is loaded with lazy binding (``RTLD_LAZY``, the loader's usual default; Python
+    asks for ``RTLD_NOW``): resolving every symbol of libortools and its dependencies up
+    front is a third of the import time, and nothing else is loaded here that could clash.
+    """
+    sys.setdlopenflags(os.RTLD_LAZY)
+    from ortools.graph.python import min_cost_flow  # noqa: F401
 
-        if isinstance(self.proc, subprocess.Popen):
-            if kill:
-                self.proc.kill()
-            _, err = self.proc.communicate()  # closes stdin
-            if self.proc.returncode != 0:
-                tail = err.decode(errors="replace").strip().splitlines()[-1:]
-                return f"exit status {self.proc.returncode}: {tail}"
-            return None
-        with contextlib.suppress(OSError):
-            os.close(self.ctl)
-        if kill:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
+    geo = mcf.make_geo(problem)
+    by_site = mcf.site_major_order(geo)
+    me = os.getpid()
+    pid = os.fork()
+    if pid == 0:
+        code = 1
         try:
-            _, status = os.waitpid(self.pid, 0)
-        except ChildProcessError:  # already reaped
-            return None
-        code = os.waitstatus_to_exitcode(status)
-        return None if code == 0 else f"exit status {code}"
+            _die_with_parent(me)
+            os.close(ctl_a)
+            with os.fdopen(ctl_b, "rb") as ctl:
+                code = serve(ctl, geo, by_site)
+        finally:
+            os._exit(code)
+    os.close(ctl_b)
+    with os.fdopen(ctl_a, "rb") as ctl:
+        code = serve(ctl, geo, by_site)
+    _, status = os.waitpid(pid, 0)
+    return code or os.waitstatus_to_exitcode(status)
 
 
 #: How the last flow workers of this process were started: "fork" or "spawn" (benchmark).
@@ -151,15 +127,49 @@ LAST_START = [""]
 
 
 class FlowWorkers:
-    """Two flow workers, started early; :meth:`run` hands them the jobs and collects."""
+    """Two flow workers, started at once; :meth:`run` hands them the jobs and collects.
 
-    def __init__(self, problem: Problem, n: int = 2) -> None:
+    Forked: one child, which forks the second once OR-Tools is loaded and the distance lists
+    are built (so both happen once), and waits for it before it exits. Spawned: two
+    ``python -m baogong.optim.allocation_workers`` processes.
+    """
+
+    def __init__(self, problem: Problem) -> None:
+        import subprocess
+
         self.problem = problem
         self.fork = fork_safe()
         LAST_START[0] = "fork" if self.fork else "spawn"
-        self.workers: list[_Worker] = []
-        for _ in range(n):
-            self.workers.append(_Worker(problem, self.fork, [w.ctl for w in self.workers]))
+        self.ctls: list[int] = []
+        self.pid = 0
+        self.procs: list[subprocess.Popen[bytes]] = []
+        if self.fork:
+            (ra, wa), (rb, wb) = os.pipe(), os.pipe()
+            for stream in (sys.stdout, sys.stderr):  # nothing buffered is written twice
+                stream.flush()
+            pid = os.fork()
+            if pid == 0:  # child: never returns into the caller
+                code = 1
+                try:
+                    os.close(wa)
+                    os.close(wb)
+                    code = _forked_pair(problem, ra, rb)
+                except BaseException:  # reported as the exit status
+                    code = 1
+                finally:
+                    os._exit(code)
+            os.close(ra)
+            os.close(rb)
+            self.pid = pid
+            self.ctls = [wa, wb]
+        else:
+            for _ in range(2):
+                proc = subprocess.Popen(
+                    [sys.executable, "-m", "baogong.optim.allocation_workers"],
+                    stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+                assert proc.stdin is not None
+                self.procs.append(proc)
+                self.ctls.append(proc.stdin.fileno())
 
     def run(self, jobs: list[mcf.Job]) -> list[mcf.Out]:
         """Solve the jobs, balanced over the workers by pairs; outputs in job order."""
@@ -167,7 +177,7 @@ class FlowWorkers:
 
         import numpy as np
 
-        n = len(self.workers)
+        n = len(self.ctls)
         size = np.array([int(j[4].size) for j in jobs])
         parts: list[list[int]] = [[] for _ in range(n)]
         load = [0] * n
@@ -181,17 +191,16 @@ class FlowWorkers:
             if not self.fork:  # forked workers have built their own
                 geo_path = Path(tmp) / "geo.pkl"
                 geo_path.write_bytes(pickle.dumps(mcf.make_geo(self.problem), protocol=5))
-            busy: list[tuple[_Worker, list[int], Path]] = []
-            for b, (worker, part) in enumerate(zip(self.workers, parts, strict=True)):
+            sent: list[tuple[list[int], Path]] = []
+            for b, (ctl, part) in enumerate(zip(self.ctls, parts, strict=True)):
                 if not part:
                     continue
                 src, dst = Path(tmp) / f"jobs{b}.pkl", Path(tmp) / f"out{b}.pkl"
                 src.write_bytes(pickle.dumps([jobs[i] for i in part], protocol=5))
-                worker.send(geo_path, src, dst)
-                busy.append((worker, part, dst))
-            errors = [e for e in (w.finish() for w in self.workers) if e]
-            self.workers = []
-            for _, part, dst in busy:
+                os.write(ctl, f"{geo_path or '-'}\t{src}\t{dst}\n".encode())
+                sent.append((part, dst))
+            errors = self._finish(kill=False)
+            for part, dst in sent:
                 if not dst.exists():
                     continue
                 status, payload = pickle.loads(dst.read_bytes())
@@ -206,11 +215,41 @@ class FlowWorkers:
         return [results[i] for i in range(len(jobs))]
 
     def close(self) -> None:
-        """Stop workers not yet used (the caller failed before the flows)."""
-        for w in self.workers:
-            w.finish(kill=True)
-        self.workers = []
+        """Stop workers still running (the caller failed before or during the flows)."""
+        self._finish(kill=True)
+
+    def _finish(self, kill: bool) -> list[str]:
+        """Close the control pipes (idle workers exit), wait; error texts of failures."""
+        import signal
+
+        errors: list[str] = []
+        if self.fork:
+            for ctl in self.ctls:
+                with contextlib.suppress(OSError):
+                    os.close(ctl)
+            self.ctls = []
+            if self.pid:
+                if kill:  # the second worker dies with the first
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(self.pid, signal.SIGKILL)
+                _, status = os.waitpid(self.pid, 0)
+                self.pid = 0
+                code = os.waitstatus_to_exitcode(status)
+                if code != 0 and not kill:
+                    errors.append(f"exit status {code}")
+            return errors
+        for proc in self.procs:
+            if kill:
+                proc.kill()
+            _, err = proc.communicate()  # closes stdin
+            if proc.returncode != 0 and not kill:
+                tail = err.decode(errors="replace").strip().splitlines()[-1:]
+                errors.append(f"exit status {proc.returncode}: {tail}")
+        self.procs = []
+        self.ctls = []
+        return errors
 
 
 if __name__ == "__main__":
+    sys.setdlopenflags(os.RTLD_LAZY)  # see _forked_pair
     raise SystemExit(serve(sys.stdin.buffer))
