@@ -1,9 +1,10 @@
 """Run every benchmark and write their output to bench/RESULTS.md.
 
-    python bench/run_all.py [--quick]
+    python bench/run_all.py [--quick] [--only NAME ...]
 
 --quick runs each at a small size (as CI would); the default is the full sizes the issues
-name, which takes several minutes on a 2-core machine.
+name, which takes several minutes on a 2-core machine. --only re-runs the named benchmarks
+and replaces just their sections of an existing RESULTS.md (each section says when it ran).
 """
 
 from __future__ import annotations
@@ -42,12 +43,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--output", type=Path, default=HERE / "RESULTS.md")
+    parser.add_argument("--only", nargs="+", metavar="NAME", help="e.g. orders routing")
     args = parser.parse_args()
+    chosen = QUICK if args.quick else FULL
+    if args.only:
+        chosen = [(t, c) for t, c in chosen if t in args.only]
     parts = [f"# Benchmark results\n\nRun {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with "
              f"`python bench/run_all.py{' --quick' if args.quick else ''}` on "
              f"{_machine()}.\n"]
     failed = False
-    for title, cmd in QUICK if args.quick else FULL:
+    sections: dict[str, str] = {}
+    for title, cmd in chosen:
         t0 = time.perf_counter()
         proc = subprocess.run([sys.executable, str(HERE / cmd[0]), *cmd[1:]],
                               capture_output=True, text=True, check=False)
@@ -55,10 +61,27 @@ def main() -> None:
         failed |= proc.returncode != 0
         print(proc.stdout, end="")
         print(proc.stderr, end="", file=sys.stderr)
-        parts.append(f"\n## {title}\n\n`python bench/{' '.join(cmd)}` ({took:.0f} s, exit "
-                     f"{proc.returncode})\n\n```\n{proc.stdout.strip()}\n```\n")
-    args.output.write_text("".join(parts), encoding="utf-8")
+        sections[title] = (f"\n## {title}\n\n`python bench/{' '.join(cmd)}` ({took:.0f} s, exit "
+                           f"{proc.returncode}, run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC)"
+                           f"\n\n```\n{proc.stdout.strip()}\n```\n")
+    if args.only and args.output.exists():
+        text = _replace_sections(args.output.read_text(encoding="utf-8"), sections)
+    else:
+        text = "".join(parts) + "".join(sections.values())
+    args.output.write_text(text, encoding="utf-8")
     sys.exit(1 if failed else 0)
+
+
+def _replace_sections(text: str, sections: dict[str, str]) -> str:
+    """The results file with the named `## title` sections replaced (or appended)."""
+    for title, body in sections.items():
+        start = text.find(f"\n## {title}\n")
+        if start < 0:
+            text += body
+            continue
+        end = text.find("\n## ", start + 1)
+        text = text[:start] + body.rstrip("\n") + "\n" + (text[end:] if end >= 0 else "")
+    return text
 
 
 def _machine() -> str:

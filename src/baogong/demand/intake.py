@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import String, Table, bindparam, cast, func, select
+from sqlalchemy import String, Table, bindparam, cast, func, literal, null, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -131,15 +131,23 @@ class Compound:
 
 
 _RULE_IN_PATH = Region.path.contains("/" + cast(OrderRules.region_id, String) + "/")
-_COMPOUND = (select(Region.id, Region.level, Region.path, OrderRules.region_id,
-                    OrderRules.cutoff_minutes)
-             .outerjoin(OrderRules, _RULE_IN_PATH).where(Region.code == bindparam("code")))
-_PACKS = (select(PackTemplate.code, PackTemplate.id, PackTemplate.cost, PackTemplate.price,
-                 PackTemplate.subsidy)
-          .where(PackTemplate.code.in_(bindparam("codes", expanding=True)),
-                 PackTemplate.active.is_(True)))
-_PRODUCTS = (select(Product.code, Product.id, Product.unit_cost, Product.unit_price)
-             .where(Product.code.in_(bindparam("codes", expanding=True))))
+_MONEY = PackTemplate.cost.type
+_NO_MONEY = cast(null(), _MONEY)
+_LOOKUP: Any = union_all(
+    select(literal("compound").label("kind"), Region.code.label("code"), Region.id.label("id"),
+           Region.level.label("level"), Region.path.label("path"),
+           OrderRules.region_id.label("rule_region"), OrderRules.cutoff_minutes.label("cutoff"),
+           _NO_MONEY.label("cost"), _NO_MONEY.label("price"), _NO_MONEY.label("subsidy"))
+    .outerjoin(OrderRules, _RULE_IN_PATH).where(Region.code == bindparam("code")),
+    select(literal("pack"), PackTemplate.code, PackTemplate.id, null(), null(), null(), null(),
+           PackTemplate.cost, PackTemplate.price, PackTemplate.subsidy)
+    .where(PackTemplate.code.in_(bindparam("packs", expanding=True)),
+           PackTemplate.active.is_(True)),
+    select(literal("product"), Product.code, Product.id, null(), null(), null(), null(),
+           Product.unit_cost, Product.unit_price, cast(literal(0), _MONEY))
+    .where(Product.code.in_(bindparam("products", expanding=True))))
+"""The compound with the cut-off rules on its path, and the ordered packs and products with
+their prices, in one round trip."""
 _SAME_HOUSEHOLD = (select(func.min(ORDERS.c.id)).where(
     ORDERS.c.compound_id == bindparam("compound_id"),
     ORDERS.c.service_day == bindparam("service_day"),
@@ -157,19 +165,41 @@ _INSERTS: dict[tuple[str, bool], Any] = {}
 without walking them again on every order."""
 
 
-def compound(session: Session, code: str) -> Compound:
-    """The compound of this code with its cut-off (the most specific district rule wins), in
-    one query."""
-    rows = session.connection().execute(_COMPOUND, {"code": code}).all()
+@dataclass(frozen=True)
+class _Found:
+    """What one lookup found: the compound's rows, and packs and products by code."""
+
+    compound: list[Any]
+    packs: dict[str, Any]
+    products: dict[str, Any]
+
+
+def _lookup(session: Session, code: str, lines: Sequence[LineIn] = ()) -> _Found:
+    packs = sorted({c for ln in lines if (c := ln.pack) is not None})
+    products = sorted({c for ln in lines if (c := ln.product) is not None})
+    found = _Found([], {}, {})
+    for row in session.connection().execute(
+            _LOOKUP, {"code": code, "packs": packs, "products": products}):
+        if row.kind == "compound":
+            found.compound.append(row)
+        else:
+            (found.packs if row.kind == "pack" else found.products)[row.code] = row
+    return found
+
+
+def compound(session: Session, code: str, found: _Found | None = None) -> Compound:
+    """The compound of this code with its cut-off (the most specific district rule wins)."""
+    rows = (found or _lookup(session, code)).compound
     if not rows:
         raise NotFound(N_("Unknown region code {code}"), record=f"region {code}", field="code",
                        code=code)
-    region_id, level, path = rows[0][0], rows[0][1], rows[0][2]
+    region_id, level, path = rows[0].id, rows[0].level, rows[0].path
     if level is not RegionLevel.COMPOUND:
         raise DomainError(N_("Orders are placed for a compound, not a {level}"),
                           record=f"region {code}", field="compound", level=level.value)
     depth = {int(part): i for i, part in enumerate(path.strip("/").split("/"))}
-    rules = sorted((depth.get(r[3], -1), r[4]) for r in rows if r[3] is not None)
+    rules = sorted((depth.get(r.rule_region, -1), r.cutoff) for r in rows
+                   if r.rule_region is not None)
     return Compound(region_id, code, rules[-1][1] if rules else DEFAULT_CUTOFF_MINUTES)
 
 
@@ -186,17 +216,10 @@ def _check_lines(lines: Sequence[LineIn], record: str) -> None:
                               field="pack")
 
 
-def priced_lines(session: Session, lines: Sequence[LineIn], record: str) -> list[dict[str, Any]]:
-    """Each line with its pack or product id and the price at order time (one query per kind
-    of line); unknown or unpriced codes are refused with the line they are on."""
-    _check_lines(lines, record)
-    packs = {code for ln in lines if (code := ln.pack) is not None}
-    products = {code for ln in lines if (code := ln.product) is not None}
-    conn = session.connection()
-    found_packs = {r.code: r for r in conn.execute(_PACKS, {"codes": sorted(packs)})} \
-        if packs else {}
-    found_products = {r.code: r for r in conn.execute(_PRODUCTS, {"codes": sorted(products)})} \
-        if products else {}
+def priced_lines(found: _Found, lines: Sequence[LineIn], record: str) -> list[dict[str, Any]]:
+    """Each line with its pack or product id and the price at order time; unknown or unpriced
+    codes are refused with the line they are on."""
+    found_packs, found_products = found.packs, found.products
     out = []
     for i, line in enumerate(lines):
         where = f"{record} line {i + 1}"
@@ -213,12 +236,12 @@ def priced_lines(session: Session, lines: Sequence[LineIn], record: str) -> list
         if product is None:
             raise NotFound(N_("Unknown product code {code}"), record=where, field="product",
                            code=line.product)
-        if product.unit_price is None:
+        if product.price is None:
             raise DomainError(N_("Product {code} has no price and cannot be ordered"),
                               record=where, field="product", code=line.product)
         out.append({"pack_id": None, "product_id": product.id, "quantity": line.quantity,
-                    "unit_cost": product.unit_cost or product.unit_price,
-                    "unit_price": product.unit_price, "unit_subsidy": Decimal(0)})
+                    "unit_cost": product.cost or product.price,
+                    "unit_price": product.price, "unit_subsidy": Decimal(0)})
     return out
 
 
@@ -270,8 +293,10 @@ def place(session: Session, data: OrderIn, *, owner: str, key: str | None = None
     record = f"order for {data.compound} {h.building}-{h.unit}-{h.room}"
     try:
         building, unit, room, phone = _household(data, record)
-        where = compound(session, data.compound)
-        lines = priced_lines(session, data.lines, record)
+        _check_lines(data.lines, record)
+        found = _lookup(session, data.compound, data.lines)
+        where = compound(session, data.compound, found)
+        lines = priced_lines(found, data.lines, record)
     except DomainError:
         if key is not None and (known := by_key(session, key, body_hash)) is not None:
             return known, False  # a retry of an order made before its codes changed
