@@ -406,11 +406,14 @@ def solve_lexicographic(problem: Problem) -> Result:
             agg = solve_aggregate(problem, clock, site_km=proxy)
             supply = (mcf.integer_supply(problem, agg.supply) if agg.supply is not None
                       else np.zeros_like(a.stock))
+            bounds = mcf.supply_bounds(problem, supply)
             jobs: list[mcf.Job] = []
             for p in range(a.stock.shape[1]):
+                units = int(supply[:, p].sum())
                 comm_p, lb, ub = mcf.pair_bounds(problem, agg.min_fill, agg.all_priority, p,
-                                                  int(supply[:, p].sum()))
-                jobs.append((p, supply[:, p].copy(), lb, ub, comm_p, problem.options.nearest_k))
+                                                  units)
+                jobs.append((p, bounds[:, p].copy(), lb, ub, comm_p, problem.options.nearest_k,
+                             units))
             outs = workers.run(jobs)
         finally:
             workers.close()

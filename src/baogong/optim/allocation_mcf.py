@@ -2,18 +2,24 @@
 
 Site capacity is the only thing that couples products. The aggregate LP (stages 1-3, exact)
 is asked for one more solve: among its optima, the per-(site, product) supplies ``y_sp`` that
-minimise kg x (site's distance to its nearby communities). With the supplies fixed the
-products decouple, and each is a transportation problem solved as an integer min-cost flow:
+minimise kg x (site's distance to its nearby communities). Its product totals are kept, but
+the flows choose the sites themselves (:func:`supply_bounds`): each site may ship up to its
+stock, except where the stock outweighs the kg capacity, where each product keeps its
+``y_sp`` plus a share of the spare capacity. The products then decouple, and each is a
+transportation problem solved as an integer min-cost flow:
 
-    site (supplies y_sp, all of it ships) -> community (restricted arcs, cost km)
+    source (the product total) -> site (up to its bound) -> community (restricted arcs, km)
     community: takes at least its floor (priority units, fair share) and at most its demand
     hub: any site -> hub -> any community, at twice the longest arc's cost
 
 Arcs are the ``k`` nearest supplying sites of each pair, plus for each site its nearest
-pairs until their demand is four times its supply. Hub flow means arcs are missing: pairs fed by
-the hub are re-planned as a small residual transport problem (sites that fed the hub ->
-pairs it fed) on wider arcs, at most ``_ROUNDS`` times (what is left is routed directly).
-Optimality of kg x km is for the chosen supplies; the exact joint LP is used for instances
+pairs until their demand is four times its supply; for products with at most
+``_WIDE_CELLS`` (pair x site) cells also each pair's ``_WIDE`` nearest supplying sites. Hub
+flow means arcs are missing: the pairs the hub fed get arcs from the sites that fed it and the
+whole product is solved again (``_GLOBAL_ROUNDS`` times); what still goes through the hub is
+re-planned as a small residual transport problem (sites that fed the hub -> pairs it fed) on
+wider arcs, at most ``_ROUNDS`` times (what is left is routed directly). Optimality of kg x km
+is for the capacity shares and arcs, not proven; the exact joint LP is used for instances
 small enough (see :func:`baogong.optim.allocation_lp.solve_lexicographic`).
 
 OR-Tools and highspy each ship their own ``libhighs.so.1`` and cannot be loaded in the same
@@ -51,6 +57,12 @@ class Geo:
 
 
 _ROUNDS = 8
+#: Rounds that add arcs where the hub was used and solve the whole product again.
+_GLOBAL_ROUNDS = 4
+#: Products with at most this many (pair x supplying site) cells get each pair's ``_WIDE``
+#: nearest supplying sites as arcs (true distances), not only the candidate lists.
+_WIDE_CELLS = 2_000_000
+_WIDE = 128
 #: Reverse arcs: each site reaches its nearest pairs until their demand is this times its supply.
 _COVER = 4
 
@@ -80,7 +92,7 @@ def site_proxy_km(problem: Problem, nth: int = 8) -> FloatArray:
 #: Seconds spent inside the min-cost-flow solver by this process (reset per job).
 _SOLVER_S = [0.0]
 
-Job = tuple[int, IntArray, IntArray, IntArray, IntArray, int]
+Job = tuple[int, IntArray, IntArray, IntArray, IntArray, int, int | None]
 Out = tuple[IntArray, IntArray, IntArray, FloatArray, int, int, float]
 
 
@@ -102,9 +114,9 @@ def run_jobs(geo: Geo, jobs: list[Job], by_site: IntArray | None = None) -> list
     out: list[Out] = []
     if by_site is None and jobs:
         by_site = site_major_order(geo)
-    for _p, supply, lb, ub, pair_c, k in jobs:
+    for _p, supply, lb, ub, pair_c, k, total in jobs:
         _SOLVER_S[0] = 0.0
-        res = product_flows(geo, supply, lb, ub, pair_c, k, by_site)
+        res = product_flows(geo, supply, lb, ub, pair_c, k, by_site, total)
         out.append((*res, _SOLVER_S[0]))
     return out
 
@@ -117,11 +129,12 @@ def site_major_order(geo: Geo) -> IntArray:
 
 
 def product_flows(geo: Geo, supply: IntArray, lb: IntArray, ub: IntArray, pair_c: IntArray,
-                  k: int, by_site: IntArray | None = None
+                  k: int, by_site: IntArray | None = None, total: int | None = None
                   ) -> tuple[IntArray, IntArray, IntArray, FloatArray, int, int]:
     """Min-cost flow of product ``p``: (community, site, units, km), solver calls, rounds.
 
-    ``supply`` is per site; ``lb``/``ub`` per pair (aligned with ``pair_c``); ``by_site``
+    ``supply`` is per site (what it may ship; all of it when ``total`` is None, else
+    ``total`` units in all); ``lb``/``ub`` per pair (aligned with ``pair_c``); ``by_site``
     optionally the :func:`site_major_order` of ``geo`` (same result, faster).
     """
     n_s = supply.size
@@ -151,10 +164,38 @@ def product_flows(geo: Geo, supply: IntArray, lb: IntArray, ub: IntArray, pair_c
     arc_q = np.concatenate([arc_q, rq])
     arc_s = np.concatenate([arc_s, rs])
     arc_km = np.concatenate([arc_km, geo.km(rs, pair_c[rq])])
+    if n_q * sup_sites.size <= _WIDE_CELLS:  # small enough: each pair's _WIDE nearest
+        q5, s5 = _nearest(geo, pair_c, sup_sites, _WIDE)
+        arc_q = np.concatenate([arc_q, q5])
+        arc_s = np.concatenate([arc_s, s5])
+        arc_km = np.concatenate([arc_km, geo.km(s5, pair_c[q5])])
     _, first = np.unique(arc_q * n_s + arc_s, return_index=True)
     arc_q, arc_s, arc_km = arc_q[first], arc_s[first], arc_km[first]
-    flow, hub_in, hub_out = _solve(supply, sup_sites, lb, ub, arc_q, arc_s, arc_km, n_s)
+    flow, hub_in, hub_out = _solve(supply, sup_sites, lb, ub, arc_q, arc_s, arc_km, n_s,
+                                   total)
     calls, rounds = 1, 0
+    # Global rounds: the pairs the hub fed get arcs from the sites that fed it, and the
+    # whole product is solved again, until the hub is idle.
+    for g in range(_GLOBAL_ROUNDS):
+        if not hub_out.any():
+            break
+        donors = np.flatnonzero(hub_in > 0)
+        needy = np.flatnonzero(hub_out > 0)
+        q2, s2 = _nearest(geo, pair_c[needy], donors, 4 * 2 ** (g + 1))
+        q3, s3 = _outlets(geo, pair_c[needy], hub_out[needy], donors, hub_in[donors])
+        nq = needy[np.concatenate([q2, q3])]
+        ns = np.concatenate([s2, s3])
+        key = nq * n_s + ns
+        fresh = ~np.isin(key, arc_q * n_s + arc_s)
+        _, first = np.unique(key[fresh], return_index=True)
+        nq, ns = nq[fresh][first], ns[fresh][first]
+        arc_q = np.concatenate([arc_q, nq])
+        arc_s = np.concatenate([arc_s, ns])
+        arc_km = np.concatenate([arc_km, geo.km(ns, pair_c[nq])])
+        flow, hub_in, hub_out = _solve(supply, sup_sites, lb, ub, arc_q, arc_s, arc_km, n_s,
+                                       total)
+        calls += 1
+        rounds += 1
     pos = flow > 0
     parts = [(arc_q[pos], arc_s[pos], flow[pos], arc_km[pos])]
     # Residual rounds: only what went through the hub is re-planned, as a small transport
@@ -290,12 +331,13 @@ def _nearest(a: Geo, comms: IntArray, sites: IntArray, m: int) -> tuple[IntArray
 
 
 def _solve(supply: IntArray, sup_sites: IntArray, lb: IntArray, ub: IntArray, arc_q: IntArray,
-           arc_s: IntArray, arc_km: FloatArray, n_s: int
+           arc_s: IntArray, arc_km: FloatArray, n_s: int, total: int | None = None
            ) -> tuple[IntArray, IntArray, IntArray]:
     """One min-cost flow: arc flows, units each site sends to the hub, units each pair takes
     from the hub.
 
-    Every unit of supply ships (the aggregate LP fixed the product total); each pair takes
+    Every unit of supply ships, or with ``total`` (less than the supply) a source sends
+    ``total`` units to the sites, each up to its supply; each pair takes
     at least its floor and at most its demand. The hub (any site -> any pair, cost
     twice the longest arc) keeps the flow feasible whatever the arcs; hub flow means missing arcs.
     """
@@ -307,7 +349,9 @@ def _solve(supply: IntArray, sup_sites: IntArray, lb: IntArray, ub: IntArray, ar
     node_of_site[sup_sites] = np.arange(n_sup)
     q_node = n_sup + np.arange(n_q)
     sink, hub, phantom = n_sup + n_q, n_sup + n_q + 1, n_sup + n_q + 2
-    total = int(supply[sup_sites].sum())
+    free = total is not None and total < int(supply[sup_sites].sum())
+    total = int(supply[sup_sites].sum()) if total is None else min(total, int(
+        supply[sup_sites].sum()))
     floor = np.minimum(lb, ub)
     n_floor = int(floor.sum())
     n_a = arc_q.size
@@ -324,14 +368,25 @@ def _solve(supply: IntArray, sup_sites: IntArray, lb: IntArray, ub: IntArray, ar
                            [n_floor]])
     costs = np.concatenate([km_cost, np.full(n_sup, hub_cost), np.zeros(2 * n_q, np.int64),
                             [4 * hub_cost], np.full(n_q, 8 * hub_cost), [0]])
+    n_node = phantom + 1
+    if free:  # a source picks which sites ship: source -> site up to its supply
+        source = phantom + 1
+        n_node += 1
+        tails = np.concatenate([tails, np.full(n_sup, source)])
+        heads = np.concatenate([heads, np.arange(n_sup)])
+        caps = np.concatenate([caps, supply[sup_sites]])
+        costs = np.concatenate([costs, np.zeros(n_sup, np.int64)])
     mcf = min_cost_flow.SimpleMinCostFlow()
     mcf.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
-    supplies = np.zeros(phantom + 1, dtype=np.int64)
-    supplies[:n_sup] = supply[sup_sites]
+    supplies = np.zeros(n_node, dtype=np.int64)
+    if free:
+        supplies[source] = total
+    else:
+        supplies[:n_sup] = supply[sup_sites]
     supplies[q_node] = -floor
     supplies[sink] = -total
     supplies[phantom] = n_floor
-    mcf.set_nodes_supplies(np.arange(phantom + 1), supplies)
+    mcf.set_nodes_supplies(np.arange(n_node), supplies)
     t0 = time.perf_counter()
     status = mcf.solve()
     _SOLVER_S[0] += time.perf_counter() - t0
@@ -399,3 +454,22 @@ def pair_bounds(problem: Problem, min_fill: float, all_priority: bool, p: int, u
         mid = (lo + hi) / 2
         lo, hi = (mid, hi) if int(floors(mid).sum()) <= units else (lo, mid)
     return comm, floors(lo), ub
+
+
+def supply_bounds(problem: Problem, supply: IntArray) -> IntArray:
+    """Per (site, product): how many units the flows may take from the site, the product
+    totals of ``supply`` being kept. Stock bounds it; at sites whose stock outweighs their
+    capacity, each product keeps its units of ``supply`` and gets a share of the spare kg
+    capacity in proportion to the kg of its stock not yet used."""
+    a = problem.arrays
+    usable = (a.active & (a.cap > 0))[:, None] & (a.stock > 0)
+    stock = np.where(usable, a.stock, 0).astype(np.int64)
+    out: IntArray = stock.copy()
+    tight = np.flatnonzero(stock @ a.w > a.cap + 1e-9)
+    if tight.size:
+        rest = (stock[tight] - supply[tight]) * a.w  # kg not used, per product
+        spare = np.maximum(a.cap[tight] - supply[tight] @ a.w, 0.0)
+        share = rest / np.maximum(rest.sum(axis=1, keepdims=True), 1e-12)
+        extra = np.floor(spare[:, None] * share / a.w).astype(np.int64)
+        out[tight] = np.minimum(supply[tight] + extra, stock[tight])
+    return out
