@@ -132,4 +132,8 @@ def test_suspending_a_supplier_is_audited(client: TestClient, engine: Engine) ->
                        headers=boss).json()["items"]
     assert trail[0]["action"] == "suspend" and trail[0]["actor"] == "boss"
     assert trail[0]["after"]["qualification"] == "suspended"
+    by_boss = client.get("/api/v1/audit", params={"actor": "boss"}, headers=boss).json()
+    assert by_boss["total"] >= 1 and {e["actor"] for e in by_boss["items"]} == {"boss"}
+    nobody = client.get("/api/v1/audit", params={"actor": "nobody"}, headers=boss).json()
+    assert nobody["total"] == 0 and nobody["items"] == []
     assert client.get("/api/v1/audit", headers=_auth(client, "shop")).status_code == 403

@@ -138,9 +138,11 @@ class AuditOut(BaseModel):
 def audit_log(db: DbSession, paging: Paging,
               _p: Annotated[Any, require(Role.COMMAND, Role.INSPECTOR)],
               entity: Annotated[str | None, Query(max_length=60)] = None,
-              key: Annotated[str | None, Query(max_length=120)] = None) -> Page[AuditOut]:
-    """The audit trail, newest first (command centre and inspectors)."""
-    rows, total = history_page(db, entity=entity, key=key, limit=paging.limit,
+              key: Annotated[str | None, Query(max_length=120)] = None,
+              actor: Annotated[str | None, Query(max_length=80)] = None) -> Page[AuditOut]:
+    """The audit trail, newest first (command centre and inspectors), filtered by record
+    (entity and key) and by who made the change."""
+    rows, total = history_page(db, entity=entity, key=key, actor=actor, limit=paging.limit,
                                offset=paging.offset)
     items = [AuditOut(id=e.id, at=e.at, actor=e.actor, source=e.source.value,
                       source_ref=e.source_ref, action=e.action, entity=e.entity,
