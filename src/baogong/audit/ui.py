@@ -3,9 +3,7 @@ and actor."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
@@ -16,6 +14,7 @@ from baogong.auth.models import Role
 from baogong.i18n import N_, gettext
 from baogong.web.deps import DbSession, Principal, require
 from baogong.web.pages import render
+from baogong.web.pagination import PageLinks
 from baogong.web.when import local_time
 
 router = APIRouter(include_in_schema=False)
@@ -23,20 +22,6 @@ PAGE = 50
 
 SOURCE_LABELS = {Source.CLI: N_("command line"), Source.PAGE: N_("page"), Source.API: N_("API"),
                  Source.FILE: N_("file"), Source.SYSTEM: N_("system")}
-
-
-@dataclass(frozen=True)
-class Pager:
-    """A window of the trail and how to link to another one, keeping the filters."""
-
-    total: int
-    limit: int
-    offset: int
-    filters: dict[str, str]
-
-    def url(self, offset: int) -> str:
-        """The page's address at another offset."""
-        return "/audit?" + urlencode({**self.filters, "offset": offset})
 
 
 def _values(values: dict[str, Any] | None, other: dict[str, Any] | None) -> list[tuple[str, str,
@@ -66,4 +51,4 @@ def audit_page(request: Request, db: DbSession,
     filters = {k: v for k, v in (("entity", entity), ("key", key), ("actor", actor)) if v}
     return render(request, "audit.html", principal, entries=entries,
                   entities=queries.entities(db), entity=entity, key=key, actor=actor,
-                  pager=Pager(total, PAGE, offset, filters))
+                  pager=PageLinks(total, PAGE, offset, "/audit", filters))

@@ -126,12 +126,9 @@ def _out(order: intake.Placed, principal: Principal) -> OrderOut:
         household=HouseholdBody(building=order.building, unit=order.unit, room=order.room,
                                 phone=order.phone if mine else orders.mask_phone(order.phone),
                                 resident=order.resident, vulnerable=order.vulnerable),
-        lines=[LineOut(pack=ln.pack, product=ln.product, quantity=ln.quantity,
-                       unit_cost=ln.unit_cost, unit_price=ln.unit_price,
-                       unit_subsidy=ln.unit_subsidy) for ln in order.lines],
+        lines=[LineOut.model_validate(ln, from_attributes=True) for ln in order.lines],
         duplicate_of=order.duplicate_of, owner=order.owner,
-        events=[EventOut(from_status=e.from_status, to_status=e.to_status, at=e.at, by=e.by,
-                         reason=e.reason) for e in order.events])
+        events=[EventOut.model_validate(e, from_attributes=True) for e in order.events])
 
 
 def _check_compound(db: Session, principal: Principal, code: str) -> None:

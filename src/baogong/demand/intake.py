@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import String, Table, bindparam, cast, func, literal, null, select, union_all
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from baogong.audit.service import Actor, record_now
@@ -160,7 +160,13 @@ _ORDER_COLUMNS = ("compound_id", "batch_id", "channel", "status", "building", "u
 _BY_KEY = select(ORDERS.c.id).where(ORDERS.c.idempotency_key == bindparam("key"))
 _LINE = LINES.insert()
 _EVENT = EVENTS.insert()
-_INSERTS: dict[tuple[str, bool], Any] = {}
+_SQLITE_INSERT = (sqlite.insert(ORDERS)
+                  .values({name: bindparam(name) for name in _ORDER_COLUMNS}
+                          | {"duplicate_of_id": _SAME_HOUSEHOLD}))
+_SQLITE_INSERTS = {
+    keyed: (_SQLITE_INSERT.on_conflict_do_nothing(index_elements=[ORDERS.c.idempotency_key])
+            if keyed else _SQLITE_INSERT).returning(ORDERS.c.id, ORDERS.c.duplicate_of_id)
+    for keyed in (False, True)}
 """The statements are built once: SQLAlchemy then finds their compiled form in its cache
 without walking them again on every order."""
 
@@ -258,23 +264,9 @@ def _household(data: OrderIn, record: str) -> tuple[str, str, str, str]:
     return h.building.strip(), h.unit.strip(), h.room.strip(), phone
 
 
-def _insert_order(session: Session, values: dict[str, Any], keyed: bool) -> Any:
-    conn = session.connection()
-    dialect = conn.dialect.name
-    stmt = _INSERTS.get((dialect, keyed))
-    if stmt is None:
-        if dialect == "postgresql":
-            stmt = postgresql.insert(ORDERS)
-        elif dialect == "sqlite":
-            stmt = sqlite.insert(ORDERS)
-        else:  # pragma: no cover - PostgreSQL and SQLite are the supported databases
-            raise RuntimeError(f"unsupported database {dialect}")
-        stmt = stmt.values({name: bindparam(name) for name in _ORDER_COLUMNS}
-                           | {"duplicate_of_id": _SAME_HOUSEHOLD})
-        if keyed:
-            stmt = stmt.on_conflict_do_nothing(index_elements=[ORDERS.c.idempotency_key])
-        stmt = _INSERTS[(dialect, keyed)] = stmt.returning(ORDERS.c.id, ORDERS.c.duplicate_of_id)
-    return conn.execute(stmt, values).first()
+def _insert_order_sqlite(session: Session, values: dict[str, Any], keyed: bool) -> Any:
+    """Insert the order row alone (SQLite; PostgreSQL writes everything in intake_pg)."""
+    return session.connection().execute(_SQLITE_INSERTS[keyed], values).first()
 
 
 def place(session: Session, data: OrderIn, *, owner: str, key: str | None = None,
@@ -316,7 +308,7 @@ def place(session: Session, data: OrderIn, *, owner: str, key: str | None = None
             "actor": actor.name, "source": actor.source.value, "ref": actor.ref,
             "after": audit})
     else:
-        row = _insert_order(session, values | {"status": OrderStatus.SUBMITTED},
+        row = _insert_order_sqlite(session, values | {"status": OrderStatus.SUBMITTED},
                             keyed=key is not None)
     if row is None:  # the key is taken: by a retry, or by a request that won the race
         known = by_key(session, key or "", body_hash)

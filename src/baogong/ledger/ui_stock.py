@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -28,6 +27,7 @@ from baogong.ledger.stock import MOVEMENT_LABELS
 from baogong.types import unit_label
 from baogong.web.deps import DbSession, Factory, Principal, require
 from baogong.web.pages import render
+from baogong.web.pagination import PageLinks
 from baogong.web.when import local_time
 
 router = APIRouter(include_in_schema=False)
@@ -37,20 +37,6 @@ Reader = Annotated[Principal, require(*READERS)]
 Writer = Annotated[Principal, require(*WRITERS)]
 SiteCode = Annotated[str, Path(max_length=40)]
 PAGE = 50
-
-
-@dataclass(frozen=True)
-class Pager:
-    """A window of a long table and how to link to another one."""
-
-    total: int
-    limit: int
-    offset: int
-    base: str
-
-    def url(self, offset: int) -> str:
-        """The page's address at another offset."""
-        return f"{self.base}?{urlencode({'offset': offset})}"
 
 
 @dataclass(frozen=True)
@@ -95,7 +81,7 @@ def _page(request: Request, db: Session, principal: Principal, code: str, offset
                   lines=lines, history=history, others=others, error=error,
                   entered=entered or {}, reason=reason, booked=request.query_params.get("booked"),
                   can_count=principal.role in WRITERS, unit_label=unit_label,
-                  pager=Pager(total, PAGE, offset, f"/ledgers/sites/{site.code}/stock"))
+                  pager=PageLinks(total, PAGE, offset, f"/ledgers/sites/{site.code}/stock"))
 
 
 @router.get("/ledgers/sites/{code}/stock", response_class=HTMLResponse)

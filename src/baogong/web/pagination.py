@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Generic, TypeVar
+from urllib.parse import urlencode
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
@@ -43,3 +44,19 @@ def page_params(
 
 
 Paging = Annotated[PageParams, Depends(page_params)]
+
+
+@dataclass(frozen=True)
+class PageLinks:
+    """A window of a long table on a page, and how to link to another window with the same
+    filters (rendered by templates/_pager.html)."""
+
+    total: int
+    limit: int
+    offset: int
+    base: str
+    filters: dict[str, str] = field(default_factory=dict)
+
+    def url(self, offset: int) -> str:
+        """The page's address at another offset."""
+        return f"{self.base}?{urlencode({**self.filters, 'offset': offset})}"
