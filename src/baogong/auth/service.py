@@ -132,10 +132,15 @@ def resolve_token(session: Session, *, secret: str, kind: TokenKind) -> AuthToke
                                                  AuthToken.kind == kind))
     if row is None:
         return None
-    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
-    if expires <= datetime.now(UTC) or not row.user.active:
+    if seconds_left(row) <= 0 or not row.user.active:
         return None
     return row
+
+
+def seconds_left(row: AuthToken) -> float:
+    """How long a token stays valid (SQLite hands back naive UTC datetimes)."""
+    expires = row.expires_at if row.expires_at.tzinfo else row.expires_at.replace(tzinfo=UTC)
+    return (expires - datetime.now(UTC)).total_seconds()
 
 
 def revoke_token(session: Session, *, secret: str) -> None:

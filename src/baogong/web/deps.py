@@ -5,7 +5,6 @@ from __future__ import annotations
 import hmac
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -98,9 +97,7 @@ def _resolve(factory: sessionmaker[Session], secret: str, kind: TokenKind, via: 
         principal = Principal(user.id, user.username, user.display_name, user.role,
                               auth.scope_of(session, user), via, row.csrf, user.lang)
         if kind is TokenKind.API and cache is not None:
-            expires = row.expires_at if row.expires_at.tzinfo else \
-                row.expires_at.replace(tzinfo=UTC)
-            cache.put(secret, principal, (expires - datetime.now(UTC)).total_seconds())
+            cache.put(secret, principal, auth.seconds_left(row))
         return principal
 
 
