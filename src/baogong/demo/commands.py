@@ -12,7 +12,7 @@ from baogong.console import StepProgress, console, parse_day, progress
 from baogong.db import default_engine
 from baogong.delivery.dispatch_commands import show_routing
 from baogong.demo import flow
-from baogong.i18n import _
+from baogong.i18n import N_, _
 from baogong.planning.commands import show as show_allocation
 from baogong.sample.generator import Size
 from baogong.types import unit_label
@@ -40,10 +40,14 @@ def demo(
     show(result)
 
 
+SIZE_LABELS = {"small": N_("small (for tests)"), "district": N_("whole district")}
+
+
 def show(result: flow.DemoResult) -> None:
     """Print the summary and the need-against-stock table."""
     head = Table(title=_("Lockdown day {date}: sample city {size}, seed {seed}").format(
-        date=result.date, size=result.size, seed=result.seed), show_header=False)
+        date=result.date, size=_(SIZE_LABELS.get(str(result.size), str(result.size))),
+        seed=result.seed), show_header=False)
     head.add_column(_("Figure"))
     head.add_column(_("Value"), justify="right")
     rows = [
