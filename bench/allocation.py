@@ -173,8 +173,9 @@ def report(row: Row) -> str:
         + f"); ours / raw = {over:.2f} ({over_call:.2f} with the first-call imports of "
         f"solve()); method {row.method}; "
         + (f"LP arcs {s.arcs:,}; pricing rounds {s.arc_rounds}" if row.method == "exact"
-           else f"hub re-planning rounds (max over products) {s.arc_rounds}; flow workers "
-           f"started by {row.start}"),
+           else f"re-solve rounds (hub and pricing, max over products) {s.arc_rounds}; "
+           f"flows proven optimal over all arcs for {s.proven_products} of "
+           f"{len(row.result.problem.products)} products; flow workers started by {row.start}"),
         f"- gap to LP bound: priority kg {gaps['priority_kg']:.2e}, served kg "
         f"{gaps['served_kg']:.2e}, min fill {gaps['min_fill_rate']:.2e} (abs), kg·km "
         f"{gaps['kg_km']:.2e}",

@@ -463,6 +463,7 @@ class Summary:
     solver_calls: int = 0
     arcs: int = 0
     arc_rounds: int = 0
+    proven_products: int = -1  # network method: products whose flows are proven optimal
 
     def gaps(self) -> dict[str, float]:
         """Relative gaps of the integer plan to the LP bound of each stage (0 = optimal)."""

@@ -419,7 +419,9 @@ def solve_lexicographic(problem: Problem) -> Result:
             workers.close()
         parts: list[tuple[IntArray, IntArray, IntArray, FloatArray, IntArray]] = []
         rounds = 0
-        for (p, *_rest), (c, s, q, k, calls, r, secs) in zip(jobs, outs, strict=True):
+        proven = 0
+        for (p, *_rest), (c, s, q, k, calls, r, ok, secs) in zip(jobs, outs, strict=True):
+            proven += int(ok)
             clock.solver_s += secs
             clock.calls += calls
             rounds = max(rounds, r)
@@ -429,7 +431,7 @@ def solve_lexicographic(problem: Problem) -> Result:
         qty = np.concatenate([x[2] for x in parts])
         km = np.concatenate([x[3] for x in parts])
         prod = np.concatenate([x[4] for x in parts])
-        extra.update(arc_rounds=rounds)
+        extra.update(arc_rounds=rounds, proven_products=proven)
     extra.update(
         lp_priority_kg=agg.priority_kg + float((a.fixed_pri.sum(axis=0) * a.w).sum()),
         lp_served_kg=agg.served_kg + float((a.fixed_q.sum(axis=0) * a.w).sum()),

@@ -18,9 +18,15 @@ pairs until their demand is four times its supply; for products with at most
 flow means arcs are missing: the pairs the hub fed get arcs from the sites that fed it and the
 whole product is solved again (``_GLOBAL_ROUNDS`` times); what still goes through the hub is
 re-planned as a small residual transport problem (sites that fed the hub -> pairs it fed) on
-wider arcs, at most ``_ROUNDS`` times (what is left is routed directly). Optimality of kg x km
-is for the capacity shares and arcs, not proven; the exact joint LP is used for instances
-small enough (see :func:`baogong.optim.allocation_lp.solve_lexicographic`).
+wider arcs, at most ``_ROUNDS`` times (what is left is routed directly).
+
+For products with at most ``_WIDE_CELLS`` cells the flow is then *proven* optimal over all
+arcs (column generation): the optimal node potentials (:func:`potentials`, Bellman-Ford on
+the residual network) price every arc left out, those with a negative reduced cost are added
+and the product is solved again, until none is left. kg x km is then optimal for the site
+bounds; what separates it from the joint optimum is the split of the supplies (product
+totals, capacity shares), see ``docs/allocation.md``. The exact joint LP is used for
+instances small enough (see :func:`baogong.optim.allocation_lp.solve_lexicographic`).
 
 OR-Tools and highspy each ship their own ``libhighs.so.1`` and cannot be loaded in the same
 process, so the flows run in worker processes (:mod:`allocation_workers`, two workers, half
@@ -56,7 +62,26 @@ class Geo:
         return chord_km(chord) * self.road_factor
 
 
+@dataclass(frozen=True)
+class Potentials:
+    """Optimal node potentials of one product's flow, in the solver's cost unit (1/100 km).
+
+    ``site`` per site (NaN where the site supplies nothing), ``pair`` per pair. An arc
+    ``s -> q`` of ``km`` left out can only lower the cost if ``round(100 km) + site[s] <
+    pair[q]`` (its reduced cost is negative); when no arc does, the flow is optimal over all
+    arcs.
+    """
+
+    site: FloatArray
+    pair: FloatArray
+
 _ROUNDS = 8
+#: Pricing rounds (arcs added where the potentials show they would lower the cost).
+_PRICE_ROUNDS = 16
+#: Arcs added per pair and pricing round (the most negative reduced costs).
+_PER_PAIR = 8
+#: Distances computed per chunk when pricing.
+_CHUNK_CELLS = 4_000_000
 #: Rounds that add arcs where the hub was used and solve the whole product again.
 _GLOBAL_ROUNDS = 4
 #: Products with at most this many (pair x supplying site) cells get each pair's ``_WIDE``
@@ -93,7 +118,7 @@ def site_proxy_km(problem: Problem, nth: int = 8) -> FloatArray:
 _SOLVER_S = [0.0]
 
 Job = tuple[int, IntArray, IntArray, IntArray, IntArray, int, int | None]
-Out = tuple[IntArray, IntArray, IntArray, FloatArray, int, int, float]
+Out = tuple[IntArray, IntArray, IntArray, FloatArray, int, int, bool, float]
 
 
 def make_geo(problem: Problem) -> Geo:
@@ -130,8 +155,9 @@ def site_major_order(geo: Geo) -> IntArray:
 
 def product_flows(geo: Geo, supply: IntArray, lb: IntArray, ub: IntArray, pair_c: IntArray,
                   k: int, by_site: IntArray | None = None, total: int | None = None
-                  ) -> tuple[IntArray, IntArray, IntArray, FloatArray, int, int]:
-    """Min-cost flow of product ``p``: (community, site, units, km), solver calls, rounds.
+                  ) -> tuple[IntArray, IntArray, IntArray, FloatArray, int, int, bool]:
+    """Min-cost flow of product ``p``: (community, site, units, km), solver calls, rounds,
+    and whether the flow is proven optimal over all arcs (for these site bounds).
 
     ``supply`` is per site (what it may ship; all of it when ``total`` is None, else
     ``total`` units in all); ``lb``/``ub`` per pair (aligned with ``pair_c``); ``by_site``
@@ -141,7 +167,7 @@ def product_flows(geo: Geo, supply: IntArray, lb: IntArray, ub: IntArray, pair_c
     n_q = pair_c.size
     sup_sites = np.flatnonzero(supply > 0)
     empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0),
-             0, 0)
+             0, 0, True)
     if sup_sites.size == 0 or n_q == 0:
         return empty
     has = supply > 0
@@ -171,48 +197,64 @@ def product_flows(geo: Geo, supply: IntArray, lb: IntArray, ub: IntArray, pair_c
         arc_km = np.concatenate([arc_km, geo.km(s5, pair_c[q5])])
     _, first = np.unique(arc_q * n_s + arc_s, return_index=True)
     arc_q, arc_s, arc_km = arc_q[first], arc_s[first], arc_km[first]
-    flow, hub_in, hub_out = _solve(supply, sup_sites, lb, ub, arc_q, arc_s, arc_km, n_s,
-                                   total)
-    calls, rounds = 1, 0
-    # Global rounds: the pairs the hub fed get arcs from the sites that fed it, and the
-    # whole product is solved again, until the hub is idle.
-    for g in range(_GLOBAL_ROUNDS):
-        if not hub_out.any():
-            break
-        donors = np.flatnonzero(hub_in > 0)
-        needy = np.flatnonzero(hub_out > 0)
-        q2, s2 = _nearest(geo, pair_c[needy], donors, 4 * 2 ** (g + 1))
-        q3, s3 = _outlets(geo, pair_c[needy], hub_out[needy], donors, hub_in[donors])
-        nq = needy[np.concatenate([q2, q3])]
-        ns = np.concatenate([s2, s3])
+    calls, rounds, g = 0, 0, 0
+    proven = False
+    priced = n_q * sup_sites.size <= _WIDE_CELLS
+    # Whole-product rounds: while the hub is used, the pairs it fed get arcs from the sites
+    # that fed it; once it is idle, every arc left out is priced with the potentials and
+    # those that would lower the cost are added, until none does (then the flow is optimal
+    # over all arcs, for these site bounds).
+    while True:
+        flow, hub_in, hub_out, pot = _solve(supply, sup_sites, lb, ub, arc_q, arc_s, arc_km,
+                                            n_s, total, duals=priced)
+        calls += 1
+        if hub_out.any():
+            if g >= _GLOBAL_ROUNDS:
+                break
+            donors = np.flatnonzero(hub_in > 0)
+            needy = np.flatnonzero(hub_out > 0)
+            q2, s2 = _nearest(geo, pair_c[needy], donors, 4 * 2 ** (g + 1))
+            q3, s3 = _outlets(geo, pair_c[needy], hub_out[needy], donors, hub_in[donors])
+            nq = needy[np.concatenate([q2, q3])]
+            ns = np.concatenate([s2, s3])
+            g += 1
+        else:
+            if pot is None or not priced or rounds >= _PRICE_ROUNDS:
+                break
+            nq, ns = _price_arcs(geo, pair_c, sup_sites, pot)
+            if nq.size == 0:
+                proven = True
+                break
         key = nq * n_s + ns
         fresh = ~np.isin(key, arc_q * n_s + arc_s)
         _, first = np.unique(key[fresh], return_index=True)
         nq, ns = nq[fresh][first], ns[fresh][first]
+        if nq.size == 0:
+            proven = not hub_out.any()
+            break
         arc_q = np.concatenate([arc_q, nq])
         arc_s = np.concatenate([arc_s, ns])
         arc_km = np.concatenate([arc_km, geo.km(ns, pair_c[nq])])
-        flow, hub_in, hub_out = _solve(supply, sup_sites, lb, ub, arc_q, arc_s, arc_km, n_s,
-                                       total)
-        calls += 1
         rounds += 1
     pos = flow > 0
     parts = [(arc_q[pos], arc_s[pos], flow[pos], arc_km[pos])]
     # Residual rounds: only what went through the hub is re-planned, as a small transport
     # problem from the sites that fed the hub to the pairs it fed, on ever wider arcs.
-    while hub_out.any() and rounds < _ROUNDS:
+    left = _ROUNDS
+    while hub_out.any() and left > 0:
+        left -= 1
         rounds += 1
         donors = np.flatnonzero(hub_in > 0)
         needy = np.flatnonzero(hub_out > 0)
         need = hub_out[needy]
-        q2, s2 = _nearest(geo, pair_c[needy], donors, 4 * 2 ** rounds)
+        q2, s2 = _nearest(geo, pair_c[needy], donors, 4 * 2 ** (g + _ROUNDS - left))
         q3, s3 = _outlets(geo, pair_c[needy], need, donors, hub_in[donors])
         _, first = np.unique(np.concatenate([q2, q3]) * n_s + np.concatenate([s2, s3]),
                              return_index=True)
         rq = np.concatenate([q2, q3])[first]
         rs = np.concatenate([s2, s3])[first]
         rkm = geo.km(rs, pair_c[needy[rq]])
-        flow, hub_in, sub_out = _solve(hub_in, donors, need, need, rq, rs, rkm, n_s)
+        flow, hub_in, sub_out, _ = _solve(hub_in, donors, need, need, rq, rs, rkm, n_s)
         calls += 1
         pos = flow > 0
         parts.append((needy[rq[pos]], rs[pos], flow[pos], rkm[pos]))
@@ -225,7 +267,7 @@ def product_flows(geo: Geo, supply: IntArray, lb: IntArray, ub: IntArray, pair_c
     s_out = np.concatenate([x[1] for x in parts])
     f_out = np.concatenate([x[2] for x in parts])
     km_out = np.concatenate([x[3] for x in parts])
-    return (pair_c[q_out], s_out, f_out, km_out, calls, rounds)
+    return (pair_c[q_out], s_out, f_out, km_out, calls, rounds, proven)
 
 
 def _outlets_from_lists(geo: Geo, pair_c: IntArray, ub: IntArray, supply: IntArray,
@@ -331,10 +373,10 @@ def _nearest(a: Geo, comms: IntArray, sites: IntArray, m: int) -> tuple[IntArray
 
 
 def _solve(supply: IntArray, sup_sites: IntArray, lb: IntArray, ub: IntArray, arc_q: IntArray,
-           arc_s: IntArray, arc_km: FloatArray, n_s: int, total: int | None = None
-           ) -> tuple[IntArray, IntArray, IntArray]:
+           arc_s: IntArray, arc_km: FloatArray, n_s: int, total: int | None = None,
+           duals: bool = False) -> tuple[IntArray, IntArray, IntArray, Potentials | None]:
     """One min-cost flow: arc flows, units each site sends to the hub, units each pair takes
-    from the hub.
+    from the hub, and with ``duals`` the optimal node potentials (:class:`Potentials`).
 
     Every unit of supply ships, or with ``total`` (less than the supply) a source sends
     ``total`` units to the sites, each up to its supply; each pair takes
@@ -405,7 +447,14 @@ def _solve(supply: IntArray, sup_sites: IntArray, lb: IntArray, ub: IntArray, ar
         sent[i] -= take
         stay -= take
     hub_in[sup_sites] = sent
-    return flows[:n_a], hub_in, hub_out
+    pot = None
+    if duals:
+        d = potentials(n_node, tails, heads, caps, costs, flows)
+        if d is not None:
+            site_d = np.full(n_s, np.nan)
+            site_d[sup_sites] = d[:n_sup]
+            pot = Potentials(site_d, d[q_node].astype(np.float64))
+    return flows[:n_a], hub_in, hub_out, pot
 
 
 def integer_supply(problem: Problem, supply: FloatArray) -> IntArray:
@@ -473,3 +522,107 @@ def supply_bounds(problem: Problem, supply: IntArray) -> IntArray:
         extra = np.floor(spare[:, None] * share / a.w).astype(np.int64)
         out[tight] = np.minimum(supply[tight] + extra, stock[tight])
     return out
+
+
+def potentials(n_node: int, tails: IntArray, heads: IntArray, caps: IntArray, costs: IntArray,
+               flows: IntArray, max_rounds: int = 20_000) -> IntArray | None:
+    """Node potentials proving an integer min-cost flow optimal: shortest-path distances in
+    the residual network from a virtual root joined to every node at cost 0.
+
+    For every residual arc ``i -> j`` of cost ``c`` they satisfy ``d[j] <= d[i] + c`` (the
+    reduced-cost optimality conditions), so they are an optimal dual of the flow problem.
+    Bellman-Ford by frontiers (only arcs out of nodes lowered in the last round are
+    relaxed); ``None`` if it does not settle in ``max_rounds`` rounds (a negative cycle:
+    the flow was not optimal).
+    """
+    fw = flows < caps
+    bw = flows > 0
+    t = np.concatenate([tails[fw], heads[bw]])
+    h = np.concatenate([heads[fw], tails[bw]])
+    c = np.concatenate([costs[fw], -costs[bw]])
+    order = np.argsort(t, kind="stable")
+    t, h, c = t[order], h[order], c[order]
+    start = np.searchsorted(t, np.arange(n_node + 1))
+    d = np.zeros(n_node, dtype=np.int64)
+    frontier = np.arange(n_node)
+    for _ in range(max_rounds):
+        lo, hi = start[frontier], start[frontier + 1]
+        count = hi - lo
+        if not count.any():
+            return d
+        # arc indices out of the frontier nodes
+        idx = np.repeat(lo - np.concatenate([[0], np.cumsum(count)[:-1]]), count) + np.arange(
+            int(count.sum()))
+        cand = d[t[idx]] + c[idx]
+        better = cand < d[h[idx]]
+        if not better.any():
+            return d
+        hh = h[idx][better]
+        np.minimum.at(d, hh, cand[better])
+        frontier = np.unique(hh)
+    return None
+
+
+def _price_arcs(geo: Geo, pair_c: IntArray, sup_sites: IntArray, pot: Potentials
+                ) -> tuple[IntArray, IntArray]:
+    """Arcs of negative reduced cost, at most ``_PER_PAIR`` per pair: (pair, site).
+
+    The reduced cost of ``s -> q`` is ``round(100 km) + pot.site[s] - pot.pair[q]``. Each
+    pair is priced on its nearest-site list; sites off the list are at least the list's last
+    km away, so only those whose potential is below ``pot.pair[q] - 100 x that km`` can price
+    in, and only those are measured (pairs taken by that threshold, in chunks).
+    """
+    sd = pot.site[sup_sites]
+    is_sup = np.zeros(geo.site_xyz.shape[0], dtype=bool)
+    is_sup[sup_sites] = True
+    site_d = np.where(is_sup, pot.site, np.inf)
+    out_q: list[IntArray] = []
+    out_s: list[IntArray] = []
+    live = np.flatnonzero(pot.pair > sd.min())
+    if live.size == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    if geo.cand_idx.shape[1]:
+        sites = geo.cand_idx[pair_c[live]]
+        km = geo.cand_km[pair_c[live]]
+        _take(np.round(km * 100) + site_d[sites] - pot.pair[live, None], sites, live, out_q,
+              out_s)
+        # round(100 km) >= 100 bound - 0.5 off the list
+        limit = pot.pair[live] - 100.0 * km[:, -1] + 1.0
+    else:
+        limit = pot.pair[live]
+    order = np.argsort(-limit, kind="stable")
+    live, limit = live[order], limit[order]
+    by_d = np.argsort(sd, kind="stable")
+    sorted_d = sd[by_d]
+    lo = 0
+    while lo < live.size:
+        n_site = int(np.searchsorted(sorted_d, limit[lo], side="left"))
+        if n_site == 0:
+            break
+        hi = min(live.size, lo + max(1, _CHUNK_CELLS // n_site))
+        q = live[lo:hi]
+        cand = sup_sites[by_d[:n_site]]
+        c = pair_c[q]
+        if geo.matrix is not None:
+            km = geo.matrix[cand][:, c].T
+        else:
+            dot = geo.comm_xyz[c] @ geo.site_xyz[cand].T
+            km = chord_km(np.sqrt(np.maximum(2.0 - 2.0 * dot, 0.0))) * geo.road_factor
+        rc = np.round(km * 100) + site_d[cand][None, :] - pot.pair[q, None]
+        _take(rc, np.broadcast_to(cand, rc.shape), q, out_q, out_s)
+        lo = hi
+    if not out_q:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(out_q), np.concatenate(out_s)
+
+
+def _take(rc: FloatArray, sites: IntArray, pairs: IntArray, out_q: list[IntArray],
+          out_s: list[IntArray]) -> None:
+    """Append each row's ``_PER_PAIR`` most negative reduced costs (those below 0)."""
+    m = min(_PER_PAIR, rc.shape[1])
+    part = np.argpartition(rc, m - 1, axis=1)[:, :m] if m < rc.shape[1] else np.broadcast_to(
+        np.arange(rc.shape[1]), rc.shape)
+    val = np.take_along_axis(rc, part, axis=1)
+    rows, cols = np.nonzero(val < 0)
+    out_q.append(pairs[rows])
+    out_s.append(np.take_along_axis(sites, part, axis=1)[rows, cols])

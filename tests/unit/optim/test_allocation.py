@@ -186,6 +186,18 @@ def test_methods_agree_on_stages_1_to_3(tiny: Problem) -> None:
     assert net.served_kg == pytest.approx(exact.served_kg, rel=1e-3)
 
 
+def test_network_flows_are_optimal_when_capacity_does_not_bind(tiny: Problem) -> None:
+    """Without capacity coupling the products decouple, and the network method's priced flows
+    reach the exact LP's kg x km (up to whole units), each product proven optimal."""
+    sites = [Site(s.id, s.lat, s.lon, 1e9, s.stock, s.active) for s in tiny.sites]
+    loose = Problem(tiny.products, sites, tiny.communities, (), Options(method="exact"))
+    exact = solve(loose).summary
+    net = solve(Problem(tiny.products, sites, tiny.communities, (),
+                        Options(method="network", nearest_k=1))).summary
+    assert net.proven_products == len(tiny.products)
+    assert net.kg_km == pytest.approx(exact.lp_kg_km, rel=2e-3)
+
+
 def test_beats_greedy(tiny: Problem) -> None:
     """On a tiny city the plan serves as much as the greedy (up to rounding, 0.1%), is no
     less fair and moves fewer kg x km."""
