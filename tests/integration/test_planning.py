@@ -10,9 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from baogong.db import unit_of_work
+from baogong.delivery.fleet import MAX_TRIPS
+from baogong.delivery.models import Vehicle
 from baogong.ledger.models import Enterprise, Product, Qualification, Site, StockBalance
 from baogong.planning import flows, service
-from baogong.planning.models import PlanFlow, PlanUnmet
+from baogong.planning.models import Plan, PlanFlow, PlanUnmet
 from baogong.regions import service as regions
 from baogong.regions.models import ZoneStatus
 from baogong.sample.generator import Size, generate
@@ -97,3 +99,39 @@ def test_pick_lists_and_latest_plan(sealed_city: sessionmaker[Session]) -> None:
         one = lines[0].site
         assert all(line.site == one for line in service.pick_lists(s, plan_id=plan.id,
                                                                     site_code=one))
+
+
+def test_plan_stays_within_what_each_site_can_deliver(sealed_city: sessionmaker[Session]) -> None:
+    """A site whose vehicles cannot enter sealed compounds ships nothing, cold-chain stock
+    ships only where a refrigerated vehicle is based, and no site ships more than its
+    vehicles carry in a day."""
+    with unit_of_work(sealed_city) as s:
+        cold_held = select(StockBalance.site_id).join(Product).where(
+            Product.cold_chain.is_(True), StockBalance.quantity > 0)
+        open_sites = select(Site).where(Site.is_open.is_(True), Site.id.in_(cold_held))
+        no_pass, no_cold = list(s.scalars(open_sites.order_by(Site.code)))[:2]
+        for v in s.scalars(select(Vehicle).where(Vehicle.home_site_id == no_pass.id)):
+            v.pass_permit = None
+        for v in s.scalars(select(Vehicle).where(Vehicle.home_site_id == no_cold.id)):
+            v.cold_chain = False
+    outcome = flows.plan_day(sealed_city, day=DAY, by="test")
+    with sealed_city() as s:
+        plan = s.get(Plan, outcome.plan_id)
+        assert plan is not None
+        limits = plan.summary["fleet_limits"]
+        assert no_pass.code in limits["no_vehicle"]
+        assert no_cold.code in limits["no_cold_vehicle"]
+        cold = {p.id for p in s.scalars(select(Product).where(Product.cold_chain.is_(True)))}
+        kg = {p.id: float(p.kg_per_unit) for p in s.scalars(select(Product))}
+        load_kg: dict[int, float] = defaultdict(float)
+        for f in s.scalars(select(PlanFlow).where(PlanFlow.plan_id == plan.id)):
+            assert f.site_id != no_pass.id
+            assert not (f.site_id == no_cold.id and f.product_id in cold)
+            load_kg[f.site_id] += f.quantity * kg[f.product_id]
+        carry: dict[int, float] = defaultdict(float)
+        for v in s.scalars(select(Vehicle).where(Vehicle.available.is_(True),
+                                                 Vehicle.pass_permit.is_not(None))):
+            if v.home_site_id is not None:
+                carry[v.home_site_id] += float(v.capacity_kg) * MAX_TRIPS
+        for site_id, total in load_kg.items():
+            assert total <= carry[site_id] + 1e-6

@@ -13,6 +13,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from baogong.config import Settings
+from baogong.delivery.fleet import MAX_TRIPS
 from baogong.delivery.models import Route, RouteStop, RoutingRun, Unrouted, Vehicle
 from baogong.errors import DomainError, NotFound
 from baogong.i18n import N_
@@ -113,7 +114,7 @@ def _site_problem(site: Site, loads: dict[tuple[int, bool], float], vehicles: li
     vtypes = [rt.VehicleType(id=k, count=len(vs), capacity_kg=float(vs[0].capacity_kg),
                              depot=site.code, cold_chain=vs[0].cold_chain,
                              shift_minutes=rules.shift_minutes,
-                             permit=vs[0].pass_permit is not None, max_trips=4)
+                             permit=vs[0].pass_permit is not None, max_trips=MAX_TRIPS)
               for k, vs in sorted(types.items())]
     handoff_of_stop: dict[str, int] = {}
     cold_stops: set[str] = set()

@@ -51,6 +51,7 @@ def show(figures: dict[str, object]) -> None:
         "min_fill_rate": _("Lowest fill rate"),
         "served_kg": _("Served (kg)"),
         "kg_km": _("Transport (kg·km)"),
+        "sites_limited_by_vehicles": _("Sites limited by their own vehicles"),
         "allocation_s": _("Allocation time (s)"),
     }
     for key, label in labels.items():

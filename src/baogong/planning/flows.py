@@ -48,6 +48,7 @@ def plan_day(factory: sessionmaker[Session], *, day: date, by: str,
         "min_fill_rate": round(s.min_fill_rate, 4),
         "kg_km": round(s.kg_km, 1),
         "tiers_kg": tiers_kg(result),
+        "sites_limited_by_vehicles": len(snap.fleet_limits),
     }
     unmet = {(snap.compound_ids[u.community], snap.product_ids[u.product])
              for u in result.unmet() if u.priority + u.regular > 0}

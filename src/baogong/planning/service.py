@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from baogong.delivery.fleet import site_reach
 from baogong.demand.queries import order_units
 from baogong.demand.service import CompoundDemand, standard_pack_demand, standard_packs
 from baogong.ledger.models import (
@@ -24,7 +25,8 @@ from baogong.ledger.models import (
 from baogong.ledger.qualification import may_supply
 from baogong.optim import allocation as opt
 from baogong.planning.models import Plan, PlanFlow, PlanUnmet
-from baogong.regions.models import Region
+from baogong.regions.models import Region, ZoneStatus
+from baogong.regions.service import compound_statuses
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,10 @@ class Snapshot:
     site_ids: dict[str, int]
     compound_ids: dict[str, int]
     product_ids: dict[str, int]
+    #: Sites whose own vehicles limit what they can ship (see :mod:`baogong.delivery.fleet`):
+    #: site code -> ``no_vehicle`` (left out), ``no_cold_vehicle`` (cold-chain stock left
+    #: out) or ``fleet_capacity`` (capacity cut to what the vehicles carry in a day).
+    fleet_limits: dict[str, str] = field(default_factory=dict)
 
 
 def compound_units(demand: CompoundDemand, packs: Iterable[PackTemplate]) -> dict[str, opt.Demand]:
@@ -65,24 +71,16 @@ def snapshot(session: Session, *, day: date, at: datetime,
     sites, as an allocation problem.
 
     Closed sites, and sites of suppliers neither verified nor overridden by the command centre,
-    are inactive: they take no part.
+    are inactive: they take no part. The plan also stays within what each site's own vehicles
+    can deliver (:mod:`baogong.delivery.fleet`): a site with no vehicle that may enter the
+    plan's sealed or controlled compounds takes no part, cold-chain stock counts only where a
+    refrigerated vehicle is based, and a site ships at most what its vehicles carry in a day.
     """
     demands = standard_pack_demand(session, at=at)
     packs = standard_packs(session)
     products = list(session.scalars(select(Product).order_by(Product.code)))
     compounds = {c.id: c for c in session.scalars(
         select(Region).where(Region.id.in_([d.compound_id for d in demands])))}
-    rows = session.execute(select(Site, Enterprise)
-                           .join(Enterprise, Enterprise.id == Site.enterprise_id)
-                           .order_by(Site.code)).all()
-    stock: dict[int, dict[str, int]] = {}
-    codes = {p.id: p.code for p in products}
-    for bal in session.scalars(select(StockBalance).where(StockBalance.quantity > 0)):
-        stock.setdefault(bal.site_id, {})[codes[bal.product_id]] = int(bal.quantity)
-    sites = [opt.Site(id=s.code, lat=s.lat, lon=s.lon, capacity_kg=float(s.capacity_kg),
-                      stock=stock.get(s.id, {}),
-                      active=s.is_open and may_supply(e))
-             for s, e in rows]
     ordered = order_units(session, day=day)
     extra = set(ordered) - set(compounds)
     if extra:
@@ -103,11 +101,42 @@ def snapshot(session: Session, *, day: date, at: datetime,
         c, units = compounds[compound_id], units_by_compound[compound_id]
         if units and c.lat is not None and c.lon is not None:
             communities.append(opt.Community(id=c.code, lat=c.lat, lon=c.lon, demand=units))
+    rows = session.execute(select(Site, Enterprise)
+                           .join(Enterprise, Enterprise.id == Site.enterprise_id)
+                           .order_by(Site.code)).all()
+    statuses = compound_statuses(session, at=at, items=[compounds[i] for i in units_by_compound])
+    reach = site_reach(session, permit_needed=any(
+        st in (ZoneStatus.SEALED, ZoneStatus.CONTROLLED) for st in statuses.values()))
+    cold = {p.code for p in products if p.cold_chain}
+    stock: dict[int, dict[str, int]] = {}
+    codes = {p.id: p.code for p in products}
+    for bal in session.scalars(select(StockBalance).where(StockBalance.quantity > 0)):
+        stock.setdefault(bal.site_id, {})[codes[bal.product_id]] = int(bal.quantity)
+    sites: list[opt.Site] = []
+    limits: dict[str, str] = {}
+    for s, e in rows:
+        r = reach.get(s.id)
+        held = stock.get(s.id, {})
+        cap = float(s.capacity_kg)
+        if s.is_open and may_supply(e):
+            if r is None:
+                limits[s.code] = "no_vehicle"
+            elif not r.cold and cold & set(held):
+                limits[s.code] = "no_cold_vehicle"
+            elif r.kg_per_day < cap:
+                limits[s.code] = "fleet_capacity"
+        if r is not None:
+            cap = min(cap, r.kg_per_day)
+            if not r.cold:
+                held = {k: v for k, v in held.items() if k not in cold}
+        sites.append(opt.Site(id=s.code, lat=s.lat, lon=s.lon, capacity_kg=cap, stock=held,
+                              active=s.is_open and may_supply(e) and r is not None))
     problem = opt.Problem(
         products=[opt.Product(id=p.code, kg_per_unit=float(p.kg_per_unit)) for p in products],
         sites=sites, communities=communities, options=options or opt.Options())
     return Snapshot(day, problem, demands, packs, {s.code: s.id for s, _e in rows},
-                    {c.code: c.id for c in compounds.values()}, {p.code: p.id for p in products})
+                    {c.code: c.id for c in compounds.values()}, {p.code: p.id for p in products},
+                    limits)
 
 
 @dataclass(frozen=True)
@@ -191,6 +220,8 @@ def store_plan(session: Session, *, snap: Snapshot, result: opt.Result, by: str,
         "priority_unmet_kg": s.priority_unmet_kg, "min_fill_rate": s.min_fill_rate,
         "kg_km": s.kg_km, "solve_s": s.solve_s,
         "gaps": {k: (None if math.isnan(v) else v) for k, v in s.gaps().items()},
+        "fleet_limits": {k: sorted(c for c, why in snap.fleet_limits.items() if why == k)
+                         for k in sorted(set(snap.fleet_limits.values()))},
         **(extra or {}),
     }
     plan = Plan(day=snap.day, created_by=by, summary=summary)

@@ -297,13 +297,16 @@ FLEET: dict[SiteKind, tuple[tuple[str, int, int, bool], ...]] = {
 def _fleet(rng: random.Random, enterprises: list[EnterpriseSpec]) -> list[VehicleSpec]:
     """Each site runs its own vehicles (seed 004: enterprise to hand-off point by truck).
 
-    Half of the stores' vans are refrigerated; nine in ten vehicles hold a pass.
+    Stores' vans are refrigerated (a designated supply outlet delivers its chilled food
+    itself; the plan counts cold-chain stock only where such a vehicle is based); nine in ten
+    vehicles hold a pass.
     """
     out: dict[str, VehicleSpec] = {}
     for site in (s for e in enterprises for s in e.sites):
         for kind, count, cap, cold in FLEET[site.kind]:
             for _ in range(count):
-                is_cold = cold or (site.kind is SiteKind.STORE and rng.random() < 0.5)
+                rng.random()  # keeps the draws of the rest of the sample as they were
+                is_cold = cold or site.kind is SiteKind.STORE
                 plate = f"粤A{rng.choice('ABCDF')}{rng.randrange(10000, 99999)}"
                 while plate in out:
                     plate = f"粤A{rng.choice('ABCDF')}{rng.randrange(10000, 99999)}"
