@@ -23,6 +23,7 @@ from baogong.auth.demo import DEMO_PASSWORD, create_demo_users
 from baogong.auth.models import Role, User
 from baogong.db import session_factory, unit_of_work
 from baogong.ledger import stock
+from baogong.ledger.excel import upload
 from baogong.ledger.models import Enterprise, Product, Site, StockBalance
 from baogong.sample.generator import Size, generate
 from baogong.sample.load import load
@@ -180,8 +181,8 @@ def test_dry_run_then_import_records_the_file_in_the_audit_trail(
 
 
 def test_bad_uploads_are_refused_clearly(client: TestClient, tmp_path: Path) -> None:
-    """Not an xlsx is 400, over 20 MB is 413, a post without the CSRF token is 403, and an
-    enterprise account may not import."""
+    """Not an xlsx is 400, over the API's limit (50 MB) is 413, a post without the CSRF token
+    is 403, and an enterprise account may not import."""
     csrf = signin(client, "command")
     text = tmp_path / "ledger.xlsx"
     text.write_text("站点编码,商品编码\n", encoding="utf-8")
@@ -190,7 +191,7 @@ def test_bad_uploads_are_refused_clearly(client: TestClient, tmp_path: Path) -> 
     r = _upload(client, csrf, text, "ledger.csv")
     assert r.status_code == 400
     big = tmp_path / "big.xlsx"
-    big.write_bytes(b"PK\x03\x04" + b"\0" * (20 * 1024 * 1024 + 10))
+    big.write_bytes(b"PK\x03\x04" + b"\0" * (upload.MAX_UPLOAD + 10))
     assert _upload(client, csrf, big).status_code == 413
     assert _upload(client, "wrong", text).status_code == 403
     ent = signin(client, "enterprise")

@@ -24,7 +24,6 @@ from baogong.web.errors import ApiError
 
 router = APIRouter(tags=["ledger admin"])
 Command = Annotated[Principal, require(Role.COMMAND)]
-MAX_UPLOAD = 50 * 1024 * 1024
 
 
 class ProblemOut(BaseModel):
@@ -68,8 +67,8 @@ async def import_workbook(request: Request, factory: Factory, principal: Command
                           file: Annotated[UploadFile, File(description="The .xlsx ledger")],
                           dry_run: bool = False, skip_invalid: bool = False) -> ImportOut:
     """Import a ledger workbook, all or nothing unless skip_invalid (same as `baogong import`)."""
-    data = await file.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
+    data = await file.read(upload.MAX_UPLOAD + 1)
+    if len(data) > upload.MAX_UPLOAD:
         raise ApiError(413, N_("The file is larger than 50 MB"), code="too_large", field="file")
     name = upload.safe_name(file.filename)
     actor = principal.actor(request).at_row(f"{request.method} {request.url.path} {name}")

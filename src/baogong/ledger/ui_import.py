@@ -28,8 +28,6 @@ from baogong.web.pages import render
 router = APIRouter(include_in_schema=False)
 Command = Annotated[Principal, require(Role.COMMAND)]
 
-MAX_UPLOAD_MB = 20
-MAX_UPLOAD = MAX_UPLOAD_MB * 1024 * 1024
 SHOWN_PROBLEMS = 1000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -76,7 +74,7 @@ def _show(request: Request, principal: Principal, outcome: Outcome | None,
           status: int = 200) -> HTMLResponse:
     name = "_import_result.html" if request.headers.get("hx-request") else "ledger_import.html"
     return render(request, name, principal, status=status, outcome=outcome,
-                  max_mb=MAX_UPLOAD_MB)
+                  max_mb=upload.MAX_UPLOAD_MB)
 
 
 @router.get("/ledgers/import", response_class=HTMLResponse)
@@ -93,9 +91,10 @@ def import_upload(request: Request, factory: Factory, principal: Command,
     """Import the uploaded workbook and show the counts per sheet and every problem."""
     name = upload.safe_name(file.filename)
     outcome = Outcome(name, dry_run=dry_run, skip_invalid=skip_invalid)
-    data = file.file.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        outcome.error = gettext(N_("The file is larger than {mb} MB")).format(mb=MAX_UPLOAD_MB)
+    data = file.file.read(upload.MAX_UPLOAD + 1)
+    if len(data) > upload.MAX_UPLOAD:
+        outcome.error = gettext(N_("The file is larger than {mb} MB")).format(
+            mb=upload.MAX_UPLOAD_MB)
         return _show(request, principal, outcome, status=413)
     bad = upload.check(name, data)
     actor = principal.actor(request).at_row(f"{request.method} {request.url.path} {name}")

@@ -19,6 +19,9 @@ from baogong.ledger.excel.parse import Problem
 
 ZIP_MAGIC = b"PK\x03\x04"
 """An .xlsx file is a zip archive."""
+MAX_UPLOAD_MB = 50
+"""Largest workbook accepted, by the API and the upload page alike."""
+MAX_UPLOAD = MAX_UPLOAD_MB * 1024 * 1024
 
 
 def safe_name(filename: str | None) -> str:
