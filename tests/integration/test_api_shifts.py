@@ -42,7 +42,7 @@ def _headers(client: TestClient, name: str) -> dict[str, str]:
 
 def _body(volunteer: str = "V1", start: str = "08:00", end: str = "12:00",
           day: str = "2022-04-09", **kw: str) -> dict[str, str]:
-    return {"volunteer": volunteer, "date": day, "start": start, "end": end, "task": "carry",
+    return {"volunteer": volunteer, "day": day, "start": start, "end": end, "task": "carry",
             "handoff": "H1", **kw}
 
 
@@ -53,7 +53,7 @@ def test_assign_list_refuse_and_cancel_through_the_api(client: TestClient) -> No
     r = client.post("/api/v1/shifts", json=_body(note="带名单"), headers=boss)
     assert r.status_code == 201, r.text
     shift = r.json()
-    assert shift["starts_at"].startswith("2022-04-09T00:00:00") and shift["date"] == "2022-04-09"
+    assert shift["starts_at"].startswith("2022-04-09T00:00:00") and shift["day"] == "2022-04-09"
     assert shift["compound"] == "440111016001-01" and shift["handoff_name"] == "H1北门"
     assert client.post("/api/v1/shifts", json=_body("V3", handoff="H2"),
                        headers=boss).status_code == 201
@@ -77,8 +77,8 @@ def test_assign_list_refuse_and_cancel_through_the_api(client: TestClient) -> No
 
     assert seen("boss") == seen("chen") == {"V1", "V3"}
     assert seen("wang") == seen("lin") == {"V1"} and seen("he") == {"V3"}
-    assert seen("boss", "?volunteer=V3&date=2022-04-09") == {"V3"}
-    assert seen("boss", "?date=2022-04-10") == set()
+    assert seen("boss", "?volunteer=V3&day=2022-04-09") == {"V3"}
+    assert seen("boss", "?day=2022-04-10") == set()
     r = client.post("/api/v1/shifts", json=_body(start="13:00", end="14:00"), headers=wang)
     assert r.status_code == 201, r.text
     assert client.delete(f"/api/v1/shifts/{r.json()['id']}", headers=wang).status_code == 204

@@ -42,7 +42,7 @@ def _only(ok: int, roles: tuple[str, ...], other: int = 403) -> dict[str, int]:
 
 STOCK_IN = {"product": "rice-2.5kg", "kind": "receipt", "quantity": "1", "reason": "matrix"}
 # each role gets its own afternoon hour ({slot}), so successes of earlier roles never overlap
-SHIFT_IN = {"date": "2022-04-09", "start": "1{slot}:00", "end": "1{slot}:30", "task": "carry"}
+SHIFT_IN = {"day": "2022-04-09", "start": "1{slot}:00", "end": "1{slot}:30", "task": "carry"}
 
 # (name, method, path, body, expected status by role)
 CASES: list[Case] = [

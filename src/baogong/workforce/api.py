@@ -78,7 +78,7 @@ class ShiftOut(BaseModel):
     id: int
     volunteer: str
     volunteer_name: str
-    date: dt.date
+    day: dt.date = Field(description="Service day (China)")
     starts_at: UtcDatetime
     ends_at: UtcDatetime
     compound: str
@@ -93,7 +93,7 @@ class ShiftOut(BaseModel):
 def shift_out(s: Shift) -> ShiftOut:
     """The API shape of a shift."""
     return ShiftOut(id=s.id, volunteer=s.volunteer.code, volunteer_name=s.volunteer.name,
-                    date=s.service_day, starts_at=s.starts_at, ends_at=s.ends_at,
+                    day=s.service_day, starts_at=s.starts_at, ends_at=s.ends_at,
                     compound=s.compound.code, compound_name=s.compound.name,
                     handoff=s.handoff.code if s.handoff else None,
                     handoff_name=s.handoff.name if s.handoff else None, task=s.task,
@@ -103,13 +103,13 @@ def shift_out(s: Shift) -> ShiftOut:
 @router.get("/shifts", response_model=Page[ShiftOut])
 def list_shifts(db: DbSession, paging: Paging,
                 principal: Annotated[Any, require(*queries.SHIFT_READERS)],
-                date: Annotated[dt.date | None, Query(description="Service day")] = None,
+                day: Annotated[dt.date | None, Query(description="Service day")] = None,
                 volunteer: Annotated[str | None, Query(max_length=40,
                                                        description="Volunteer code")] = None,
                 ) -> Page[ShiftOut]:
     """Shifts in scope: a volunteer's own, a community's area's, all for the command centre
     and inspectors."""
-    rows, total = queries.shifts_page(db, scope=principal.scope, day=date, volunteer=volunteer,
+    rows, total = queries.shifts_page(db, scope=principal.scope, day=day, volunteer=volunteer,
                                       limit=paging.limit, offset=paging.offset)
     return Page[ShiftOut](items=[shift_out(s) for s in rows], total=total, limit=paging.limit,
                           offset=paging.offset)
@@ -119,7 +119,8 @@ class ShiftIn(BaseModel):
     """A shift to assign: start and end are China local times (HH:MM) on the service day."""
 
     volunteer: str = Field(min_length=1, max_length=40)
-    date: dt.date = Field(ge=dt.date(2000, 1, 1), le=dt.date(2100, 12, 31))
+    day: dt.date = Field(ge=dt.date(2000, 1, 1), le=dt.date(2100, 12, 31),
+                         description="Service day (China)")
     start: dt.time
     end: dt.time
     task: ShiftTask
@@ -142,7 +143,7 @@ def add_shift(body: ShiftIn, request: Request, factory: Factory,
     with unit_of_work(factory) as session:
         shift = queries.assign_shift(session, scope=principal.scope,
                                      actor=principal.actor(request), data=service.ShiftIn(
-                                         volunteer=body.volunteer, day=body.date,
+                                         volunteer=body.volunteer, day=body.day,
                                          start=body.start, end=body.end, task=body.task,
                                          handoff=body.handoff, compound=body.compound,
                                          note=body.note))
