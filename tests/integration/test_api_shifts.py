@@ -48,9 +48,13 @@ def _body(volunteer: str = "V1", start: str = "08:00", end: str = "12:00",
 
 def test_assign_list_refuse_and_cancel_through_the_api(client: TestClient) -> None:
     """The command centre assigns (times in UTC in the answer); each role lists its scope;
-    rule breaks answer 400/409 naming the field; a community cancels in its area (204)."""
+    rule breaks answer 400/409 naming the field; a community cancels in its area (204);
+    assigning and cancelling are announced on the live stream."""
     boss, wang = _headers(client, "boss"), _headers(client, "wang")
+    bus = client.app.state.bus  # type: ignore[attr-defined]
+    version = bus.version
     r = client.post("/api/v1/shifts", json=_body(note="带名单"), headers=boss)
+    assert bus.version > version
     assert r.status_code == 201, r.text
     shift = r.json()
     assert shift["starts_at"].startswith("2022-04-09T00:00:00") and shift["day"] == "2022-04-09"
@@ -81,7 +85,9 @@ def test_assign_list_refuse_and_cancel_through_the_api(client: TestClient) -> No
     assert seen("boss", "?day=2022-04-10") == set()
     r = client.post("/api/v1/shifts", json=_body(start="13:00", end="14:00"), headers=wang)
     assert r.status_code == 201, r.text
+    version = bus.version
     assert client.delete(f"/api/v1/shifts/{r.json()['id']}", headers=wang).status_code == 204
+    assert bus.version > version
     other = client.get("/api/v1/shifts?volunteer=V3", headers=boss).json()["items"][0]["id"]
     assert client.delete(f"/api/v1/shifts/{other}", headers=wang).status_code == 404
     assert client.delete(f"/api/v1/shifts/{other}",

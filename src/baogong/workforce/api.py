@@ -139,7 +139,8 @@ class ShiftIn(BaseModel):
 @router.post("/shifts", response_model=ShiftOut, status_code=201)
 def add_shift(body: ShiftIn, request: Request, factory: Factory,
               principal: Annotated[Any, require(*queries.SHIFT_WRITERS)]) -> ShiftOut:
-    """Assign a shift (command centre; a community worker in its area); audited."""
+    """Assign a shift (command centre; a community worker in its area); audited; a ``shift``
+    event goes to the live stream."""
     with unit_of_work(factory) as session:
         shift = queries.assign_shift(session, scope=principal.scope,
                                      actor=principal.actor(request), data=service.ShiftIn(
@@ -147,15 +148,19 @@ def add_shift(body: ShiftIn, request: Request, factory: Factory,
                                          start=body.start, end=body.end, task=body.task,
                                          handoff=body.handoff, compound=body.compound,
                                          note=body.note))
-        return shift_out(shift)
+        out = shift_out(shift)
+    request.app.state.bus.publish("shift", id=out.id, volunteer=out.volunteer, day=str(out.day))
+    return out
 
 
 @router.delete("/shifts/{shift_id}", status_code=204, response_class=Response)
 def cancel_shift(shift_id: Annotated[int, Path(ge=1, le=2**31 - 1)], request: Request,
                  factory: Factory,
                  principal: Annotated[Any, require(*queries.SHIFT_WRITERS)]) -> Response:
-    """Cancel a shift (command centre; a community worker in its area); audited."""
+    """Cancel a shift (command centre; a community worker in its area); audited; a ``shift``
+    event goes to the live stream."""
     with unit_of_work(factory) as session:
         queries.cancel_shift(session, scope=principal.scope, actor=principal.actor(request),
                              shift_id=shift_id)
+    request.app.state.bus.publish("shift", id=shift_id, cancelled=True)
     return Response(status_code=204)
