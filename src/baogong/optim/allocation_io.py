@@ -161,6 +161,9 @@ def plan_json(result: Result) -> dict[str, Any]:
         "gap": {k: (_num(v, 6) if math.isfinite(v) else None) for k, v in gaps.items()},
         "tier_kg": {str(k): _num(v) for k, v in result.tier_kg().items()},
     }
+    if s.proven_products >= 0:  # network method: products whose flows are proven optimal
+        summary["flows_proven_optimal"] = {"products": s.proven_products,
+                                           "of": len(result.problem.products)}
     return {"flows": flows, "unmet": unmet, "summary": summary}
 
 

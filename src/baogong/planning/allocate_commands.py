@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated
 
@@ -60,6 +61,11 @@ def allocate(
     table.add_row(_("Priority unmet kg"), f"{s.priority_unmet_kg:,.1f}")
     table.add_row(_("Lowest fill rate"), f"{s.min_fill_rate:.1%}")
     table.add_row(_("kg·km"), f"{s.kg_km:,.0f}")
+    if math.isfinite(s.lp_kg_km):
+        table.add_row(_("kg·km lower bound (LP)"), f"{s.lp_kg_km:,.0f}")
+    if s.proven_products >= 0:
+        table.add_row(_("Products whose flows are proven optimal"),
+                      f"{s.proven_products} / {len(result.problem.products)}")
     for tier, kg in result.tier_kg().items():
         table.add_row(_("kg moved {tier}").format(tier=_(TIER_LABELS[str(tier)])), f"{kg:,.1f}")
     table.add_row(_("Solve time (s)"), f"{s.solve_s:.2f}")
