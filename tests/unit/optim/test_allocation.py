@@ -168,6 +168,21 @@ def test_restricted_arcs_match_all_arcs(tiny: Problem) -> None:
     assert with_k(1) == pytest.approx(with_k(len(tiny.sites)), rel=1e-6)
 
 
+def test_exact_lp_seeded_with_the_network_plan_proves_the_same_optimum(
+        tiny: Problem, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Starting the exact LP from the network plan's arcs changes its speed, not its optimum."""
+    from baogong.optim import allocation_lp
+
+    exact = Problem(tiny.products, tiny.sites, tiny.communities, (), Options(method="exact"))
+    cold = solve(exact).summary
+    monkeypatch.setattr(allocation_lp, "SEED_CELLS", 0)
+    result = solve(exact)
+    seeded = result.summary
+    assert seeded.lp_kg_km == pytest.approx(cold.lp_kg_km, rel=1e-6)
+    assert seeded.lp_served_kg == pytest.approx(cold.lp_served_kg, rel=1e-9)
+    assert not result.violations() and seeded.gaps()["kg_km"] < 0.02
+
+
 def test_integer_units_and_lp_gap(tiny: Problem) -> None:
     """Flows are whole units within stock, capacity and demand; the LP gaps are tiny."""
     r = solve(tiny)
