@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.request import urlopen
 
@@ -219,6 +220,27 @@ def test_volunteer_starts_duty(server: str, browser: Browser) -> None:
     expect(page.locator("#my-duty")).to_have_class(re.compile("on_duty"))
     v.shot("volunteer-duty")
     v.close()
+
+
+def test_volunteer_sees_a_new_shift_without_reloading(server: str, browser: Browser) -> None:
+    """A shift the command centre assigns appears on the volunteer's open page (live)."""
+    vol = Visit(browser, server, "volunteer", mobile=True)
+    mine = vol.page.request.get(f"{server}/api/v1/shifts").json()["items"]
+    assert mine
+    rows = vol.page.locator("#my-shifts tr.shift")
+    before = rows.count()
+    day = max(date.today(), *(date.fromisoformat(s["day"]) for s in mine)) + timedelta(days=3)
+    cmd = Visit(browser, server, "command")
+    csrf = cmd.page.locator('meta[name="csrf-token"]').get_attribute("content") or ""
+    r = cmd.page.request.post(f"{server}/api/v1/shifts", headers={"X-CSRF-Token": csrf},
+                              data={"volunteer": mine[0]["volunteer"], "day": day.isoformat(),
+                                    "start": "19:00", "end": "20:00", "task": "carry",
+                                    "compound": mine[0]["compound"]})
+    assert r.status == 201, r.text()
+    expect(rows).to_have_count(before + 1, timeout=10_000)
+    vol.shot("volunteer-new-shift")
+    cmd.close()
+    vol.close()
 
 
 def test_inspector_reads_the_dashboard_in_english(server: str, browser: Browser) -> None:

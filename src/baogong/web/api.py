@@ -27,8 +27,9 @@ def dashboard(request: Request, db: DbSession,
 @router.get("/events", response_class=StreamingResponse,
             responses={200: {"content": {"text/event-stream": {}},
                              "description": "Server-sent events: stock, plan, stop, zone, "
-                                            "duty, job"}})
+                                            "duty, shift, order, data, job"}})
 async def events(request: Request, _p: SignedIn) -> StreamingResponse:
-    """Live changes as server-sent events (stock, plan, stop, zone, duty, job progress)."""
+    """Live changes as server-sent events (stock, plan, stop, zone, duty, shift, order, data,
+    job progress)."""
     return StreamingResponse(request.app.state.bus.stream(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
