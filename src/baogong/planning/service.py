@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from baogong.delivery.fleet import site_reach
+from baogong.delivery.fleet import Reach, site_reach
 from baogong.demand.queries import order_units
 from baogong.demand.service import CompoundDemand, standard_pack_demand, standard_packs
 from baogong.ledger.models import (
@@ -107,11 +107,25 @@ def snapshot(session: Session, *, day: date, at: datetime,
     statuses = compound_statuses(session, at=at, items=[compounds[i] for i in units_by_compound])
     reach = site_reach(session, permit_needed=any(
         st in (ZoneStatus.SEALED, ZoneStatus.CONTROLLED) for st in statuses.values()))
-    cold = {p.code for p in products if p.cold_chain}
     stock: dict[int, dict[str, int]] = {}
     codes = {p.id: p.code for p in products}
     for bal in session.scalars(select(StockBalance).where(StockBalance.quantity > 0)):
         stock.setdefault(bal.site_id, {})[codes[bal.product_id]] = int(bal.quantity)
+    sites, limits = _deliverable_sites(rows, stock, reach,
+                                       {p.code for p in products if p.cold_chain})
+    problem = opt.Problem(
+        products=[opt.Product(id=p.code, kg_per_unit=float(p.kg_per_unit)) for p in products],
+        sites=sites, communities=communities, options=options or opt.Options())
+    return Snapshot(day, problem, demands, packs, {s.code: s.id for s, _e in rows},
+                    {c.code: c.id for c in compounds.values()}, {p.code: p.id for p in products},
+                    limits)
+
+
+def _deliverable_sites(rows: Iterable[Any], stock: dict[int, dict[str, int]],
+                       reach: dict[int, Reach], cold: set[str]
+                       ) -> tuple[list[opt.Site], dict[str, str]]:
+    """The allocation's sites, within what their own vehicles deliver, and the sites so
+    limited (code -> reason, see :attr:`Snapshot.fleet_limits`)."""
     sites: list[opt.Site] = []
     limits: dict[str, str] = {}
     for s, e in rows:
@@ -131,12 +145,7 @@ def snapshot(session: Session, *, day: date, at: datetime,
                 held = {k: v for k, v in held.items() if k not in cold}
         sites.append(opt.Site(id=s.code, lat=s.lat, lon=s.lon, capacity_kg=cap, stock=held,
                               active=s.is_open and may_supply(e) and r is not None))
-    problem = opt.Problem(
-        products=[opt.Product(id=p.code, kg_per_unit=float(p.kg_per_unit)) for p in products],
-        sites=sites, communities=communities, options=options or opt.Options())
-    return Snapshot(day, problem, demands, packs, {s.code: s.id for s, _e in rows},
-                    {c.code: c.id for c in compounds.values()}, {p.code: p.id for p in products},
-                    limits)
+    return sites, limits
 
 
 @dataclass(frozen=True)
