@@ -397,6 +397,16 @@ def _unit_xyz(lat: Sequence[float], lon: Sequence[float]) -> FloatArray:
     return xyz.reshape(-1, 3)
 
 
+def km_grid(comm_xyz: FloatArray, site_xyz: FloatArray, matrix: FloatArray | None,
+            road_factor: float, comms: IntArray, sites: IntArray) -> FloatArray:
+    """Road km from each of ``comms`` (rows) to each of ``sites`` (columns): the distance
+    matrix when there is one, else great-circle km x ``road_factor``."""
+    if matrix is not None:
+        return np.asarray(matrix[sites][:, comms].T, dtype=np.float64)
+    dot = comm_xyz[comms] @ site_xyz[sites].T
+    return chord_km(np.sqrt(np.maximum(2.0 - 2.0 * dot, 0.0))) * road_factor
+
+
 def chord_km(chord: FloatArray) -> FloatArray:
     """Great-circle km from the chord length between unit vectors (exact haversine)."""
     return np.asarray(2.0 * EARTH_RADIUS_KM * np.arcsin(np.clip(chord / 2.0, 0.0, 1.0)),

@@ -52,6 +52,7 @@ from baogong.optim.allocation import (
     Result,
     Summary,
     chord_km,
+    km_grid,
 )
 from baogong.optim.allocation_agg import (
     _INF,
@@ -150,12 +151,8 @@ def _price(problem: Problem, plan: _ArcPlan, alpha: FloatArray, beta: FloatArray
         for lo in range(0, qs.size, chunk):
             q = qs[lo:lo + chunk]
             c = plan.pair_c[q]
-            if a.matrix is not None:
-                km = a.matrix[sites][:, c].T
-            else:
-                dot = a.comm_xyz[c] @ a.site_xyz[sites].T
-                km = chord_km(np.sqrt(np.maximum(2.0 - 2.0 * dot, 0.0))) * (
-                    problem.options.road_factor)
+            km = km_grid(a.comm_xyz, a.site_xyz, a.matrix, problem.options.road_factor, c,
+                         sites)
             rc = km + al[None, :] - beta[q][:, None]
             part = (np.argpartition(rc, m - 1, axis=1)[:, :m] if m < sites.size
                     else np.broadcast_to(np.arange(sites.size), rc.shape))

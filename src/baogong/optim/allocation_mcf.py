@@ -40,7 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from baogong.optim.allocation import FloatArray, IntArray, Problem, chord_km
+from baogong.optim.allocation import FloatArray, IntArray, Problem, chord_km, km_grid
 
 
 @dataclass(frozen=True)
@@ -603,11 +603,7 @@ def _price_arcs(geo: Geo, pair_c: IntArray, sup_sites: IntArray, pot: Potentials
         q = live[lo:hi]
         cand = sup_sites[by_d[:n_site]]
         c = pair_c[q]
-        if geo.matrix is not None:
-            km = geo.matrix[cand][:, c].T
-        else:
-            dot = geo.comm_xyz[c] @ geo.site_xyz[cand].T
-            km = chord_km(np.sqrt(np.maximum(2.0 - 2.0 * dot, 0.0))) * geo.road_factor
+        km = km_grid(geo.comm_xyz, geo.site_xyz, geo.matrix, geo.road_factor, c, cand)
         rc = np.round(km * 100) + site_d[cand][None, :] - pot.pair[q, None]
         _take(rc, np.broadcast_to(cand, rc.shape), q, out_q, out_s)
         lo = hi
