@@ -208,6 +208,10 @@ class Options:
         ``exact``: stage 4 as one LP over all products (HiGHS, column generation);
         ``network``: one min-cost flow per product with the site supplies of a stage-1-3
         optimum (OR-Tools); ``auto``: exact when small, network otherwise.
+    kgkm_bound
+        With the network method, also compute a certified lower bound on stage 4's kg x km
+        (Lagrangian, see :mod:`allocation_bound`; seconds to minutes more), so that the
+        plan's kg x km gap is known. The exact method always has its LP bound.
     """
 
     road_factor: float = 1.3
@@ -217,9 +221,13 @@ class Options:
     nearby_km: float = 10.0
     time_limit_s: float = 600.0
     method: str = "auto"
+    kgkm_bound: bool = False
 
     def __post_init__(self) -> None:
         record = "options"
+        if not isinstance(self.kgkm_bound, bool):
+            raise ProblemError(N_("kgkm_bound must be true or false, got {value}"),
+                               record=record, field="kgkm_bound", value=self.kgkm_bound)
         if self.method not in ("auto", "exact", "network"):
             raise ProblemError(N_("method must be one of auto, exact, network, got {value}"),
                                record=record, field="method", value=self.method)
@@ -474,6 +482,7 @@ class Summary:
     arcs: int = 0
     arc_rounds: int = 0
     proven_products: int = -1  # network method: products whose flows are proven optimal
+    bound_s: float = 0.0  # network method with kgkm_bound: seconds for the bound (not in solve_s)
 
     def gaps(self) -> dict[str, float]:
         """Relative gaps of the integer plan to the LP bound of each stage (0 = optimal)."""

@@ -28,7 +28,7 @@ from baogong.optim.allocation import (
 
 VERSION = 1
 _OPTIONS = {"road_factor", "distance_km", "nearest_k", "local_km", "nearby_km", "time_limit_s",
-            "method"}
+            "method", "kgkm_bound"}
 
 
 def _err(message: str, record: str, field: str, **params: Any) -> DomainError:
@@ -164,6 +164,8 @@ def plan_json(result: Result) -> dict[str, Any]:
     if s.proven_products >= 0:  # network method: products whose flows are proven optimal
         summary["flows_proven_optimal"] = {"products": s.proven_products,
                                            "of": len(result.problem.products)}
+    if s.bound_s > 0:  # network method with kgkm_bound: seconds the bound took
+        summary["bound_s"] = _num(s.bound_s)
     return {"flows": flows, "unmet": unmet, "summary": summary}
 
 

@@ -430,11 +430,25 @@ def solve_lexicographic(problem: Problem) -> Result:
     else:
         agg, (site, comm, prod, qty, km), rounds, proven = _network(problem, clock)
         extra.update(arc_rounds=rounds, proven_products=proven)
+    fixed_kg_km = float((problem.km(a.fixed_site, a.fixed_comm) * a.w[a.fixed_prod]
+                         * np.array([f.quantity for f in problem.fixed_flows])).sum()
+                        ) if a.fixed_site.size else 0.0
+    if "lp_kg_km" in extra:
+        extra["lp_kg_km"] += fixed_kg_km
     extra.update(
         lp_priority_kg=agg.priority_kg + float((a.fixed_pri.sum(axis=0) * a.w).sum()),
         lp_served_kg=agg.served_kg + float((a.fixed_q.sum(axis=0) * a.w).sum()),
         lp_min_fill_rate=agg.min_fill, solver_s=clock.solver_s, solver_calls=clock.calls)
-    return assemble(problem, site, comm, prod, qty, km, t0, extra=extra)
+    result = assemble(problem, site, comm, prod, qty, km, t0, extra=extra)
+    if method == "network" and problem.options.kgkm_bound:
+        from dataclasses import replace
+
+        from baogong.optim.allocation_bound import timed_bound
+
+        bound, secs = timed_bound(problem, agg)
+        result = replace(result, summary=replace(result.summary, lp_kg_km=bound + fixed_kg_km,
+                                                 bound_s=secs))
+    return result
 
 
 def _network(problem: Problem, clock: _Clock) -> tuple[Aggregate, Flows, int, int]:

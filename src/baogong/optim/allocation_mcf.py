@@ -36,7 +36,9 @@ of the products each) that import this module; it must never import highspy.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -132,14 +134,22 @@ def make_geo(problem: Problem) -> Geo:
                cand.km)
 
 
-def run_jobs(geo: Geo, jobs: list[Job], by_site: IntArray | None = None) -> list[Out]:
-    """Worker entry: solve the flows of several products; returns per job + solver seconds
-    (time inside ``SimpleMinCostFlow.solve`` only). ``by_site``: see
-    :func:`site_major_order` (computed here when not given)."""
-    out: list[Out] = []
+def run_jobs(geo: Geo, jobs: Sequence[tuple[Any, ...]], by_site: IntArray | None = None
+             ) -> list[Any]:
+    """Worker entry: solve the flows of several products (:data:`Job` -> :data:`Out`, with
+    the solver seconds: time inside ``SimpleMinCostFlow.solve`` only), or Lagrangian
+    subproblems (:data:`allocation_lagrange.Job`, first item ``"lagrange"``). ``by_site``:
+    see :func:`site_major_order` (computed here when not given)."""
+    out: list[Any] = []
     if by_site is None and jobs:
         by_site = site_major_order(geo)
-    for _p, supply, lb, ub, pair_c, k, total in jobs:
+    for job in jobs:
+        if isinstance(job[0], str):  # ("lagrange", ...): a Lagrangian subproblem
+            from baogong.optim import allocation_lagrange
+
+            out.append(allocation_lagrange.solve_job(geo, job, by_site))
+            continue
+        _p, supply, lb, ub, pair_c, k, total = job
         _SOLVER_S[0] = 0.0
         res = product_flows(geo, supply, lb, ub, pair_c, k, by_site, total)
         out.append((*res, _SOLVER_S[0]))
@@ -170,33 +180,7 @@ def product_flows(geo: Geo, supply: IntArray, lb: IntArray, ub: IntArray, pair_c
              0, 0, True)
     if sup_sites.size == 0 or n_q == 0:
         return empty
-    has = supply > 0
-    # initial arcs: k nearest supplying sites of each pair from the candidate lists
-    sites = geo.cand_idx[pair_c]
-    ok = has[sites]
-    rank = np.cumsum(ok, axis=1)
-    rows, cols = np.nonzero(ok & (rank <= k))
-    arc_q = rows.astype(np.int64)
-    arc_s = sites[rows, cols]
-    arc_km = geo.cand_km[pair_c[rows], cols]
-    no_arc = np.flatnonzero(~ok.any(axis=1))
-    if no_arc.size:  # pairs with no supplying site among their nearest: nearest anywhere
-        q2, s2 = _nearest(geo, pair_c[no_arc], sup_sites, k)
-        arc_q = np.concatenate([arc_q, no_arc[q2]])
-        arc_s = np.concatenate([arc_s, s2])
-        arc_km = np.concatenate([arc_km, geo.km(s2, pair_c[no_arc[q2]])])
-    # reverse arcs: each supplying site to its nearest pairs (see _COVER)
-    rq, rs = _outlets_from_lists(geo, pair_c, ub, supply, by_site)
-    arc_q = np.concatenate([arc_q, rq])
-    arc_s = np.concatenate([arc_s, rs])
-    arc_km = np.concatenate([arc_km, geo.km(rs, pair_c[rq])])
-    if n_q * sup_sites.size <= _WIDE_CELLS:  # small enough: each pair's _WIDE nearest
-        q5, s5 = _nearest(geo, pair_c, sup_sites, _WIDE)
-        arc_q = np.concatenate([arc_q, q5])
-        arc_s = np.concatenate([arc_s, s5])
-        arc_km = np.concatenate([arc_km, geo.km(s5, pair_c[q5])])
-    _, first = np.unique(arc_q * n_s + arc_s, return_index=True)
-    arc_q, arc_s, arc_km = arc_q[first], arc_s[first], arc_km[first]
+    arc_q, arc_s, arc_km = product_arcs(geo, supply, pair_c, ub, k, by_site)
     calls, rounds, g = 0, 0, 0
     proven = False
     priced = n_q * sup_sites.size <= _WIDE_CELLS
@@ -268,6 +252,47 @@ def product_flows(geo: Geo, supply: IntArray, lb: IntArray, ub: IntArray, pair_c
     f_out = np.concatenate([x[2] for x in parts])
     km_out = np.concatenate([x[3] for x in parts])
     return (pair_c[q_out], s_out, f_out, km_out, calls, rounds, proven)
+
+
+def product_arcs(geo: Geo, supply: IntArray, pair_c: IntArray, ub: IntArray, k: int,
+                 by_site: IntArray | None = None) -> tuple[IntArray, IntArray, FloatArray]:
+    """The first arcs of one product's flow: (pair, site, km), no repeats.
+
+    Each pair's ``k`` nearest supplying sites (nearest anywhere when its list has none), each
+    supplying site's nearest pairs (see :func:`_outlets_from_lists`) and, for products of at
+    most ``_WIDE_CELLS`` cells, each pair's ``_WIDE`` nearest supplying sites.
+    """
+    n_s = supply.size
+    n_q = pair_c.size
+    sup_sites = np.flatnonzero(supply > 0)
+    has = supply > 0
+    # initial arcs: k nearest supplying sites of each pair from the candidate lists
+    sites = geo.cand_idx[pair_c]
+    ok = has[sites]
+    rank = np.cumsum(ok, axis=1)
+    rows, cols = np.nonzero(ok & (rank <= k))
+    arc_q = rows.astype(np.int64)
+    arc_s = sites[rows, cols]
+    arc_km = geo.cand_km[pair_c[rows], cols]
+    no_arc = np.flatnonzero(~ok.any(axis=1))
+    if no_arc.size:  # pairs with no supplying site among their nearest: nearest anywhere
+        q2, s2 = _nearest(geo, pair_c[no_arc], sup_sites, k)
+        arc_q = np.concatenate([arc_q, no_arc[q2]])
+        arc_s = np.concatenate([arc_s, s2])
+        arc_km = np.concatenate([arc_km, geo.km(s2, pair_c[no_arc[q2]])])
+    # reverse arcs: each supplying site to its nearest pairs (see _COVER)
+    rq, rs = _outlets_from_lists(geo, pair_c, ub, supply, by_site)
+    arc_q = np.concatenate([arc_q, rq])
+    arc_s = np.concatenate([arc_s, rs])
+    arc_km = np.concatenate([arc_km, geo.km(rs, pair_c[rq])])
+    if n_q * sup_sites.size <= _WIDE_CELLS:  # small enough: each pair's _WIDE nearest
+        q5, s5 = _nearest(geo, pair_c, sup_sites, _WIDE)
+        arc_q = np.concatenate([arc_q, q5])
+        arc_s = np.concatenate([arc_s, s5])
+        arc_km = np.concatenate([arc_km, geo.km(s5, pair_c[q5])])
+    _, first = np.unique(arc_q * n_s + arc_s, return_index=True)
+    arc_q, arc_s, arc_km = arc_q[first], arc_s[first], arc_km[first]
+    return arc_q, arc_s, arc_km
 
 
 def _outlets_from_lists(geo: Geo, pair_c: IntArray, ub: IntArray, supply: IntArray,

@@ -24,6 +24,9 @@ def allocate(
         False),
     method: Annotated[str | None, typer.Option(
         help="Stage-4 method: auto, exact (joint LP) or network (min-cost flows).")] = None,
+    kgkm_bound: Annotated[bool, typer.Option(
+        "--kgkm-bound", help="Network method: also prove a lower bound on kg·km "
+        "(takes longer).")] = False,
 ) -> None:
     """Plan who supplies whom: priority first, then volume, fair shares, then fewest kg·km."""
     from dataclasses import replace
@@ -33,9 +36,10 @@ def allocate(
 
     try:
         problem = read_problem(input)
-        if method is not None:
+        if method is not None or kgkm_bound:
             try:
-                options = replace(problem.options, method=method)
+                options = replace(problem.options, method=method or problem.options.method,
+                                  kgkm_bound=kgkm_bound or problem.options.kgkm_bound)
             except ProblemError as exc:
                 raise DomainError(exc.message, record=exc.record, field=exc.field,
                                   **exc.params) from exc
@@ -63,6 +67,9 @@ def allocate(
     table.add_row(_("kg·km"), f"{s.kg_km:,.0f}")
     if math.isfinite(s.lp_kg_km):
         table.add_row(_("kg·km lower bound (LP)"), f"{s.lp_kg_km:,.0f}")
+        table.add_row(_("kg·km above the bound"), f"{s.gaps()['kg_km']:.2%}")
+    if s.bound_s > 0:
+        table.add_row(_("Bound time (s)"), f"{s.bound_s:.2f}")
     if s.proven_products >= 0:
         table.add_row(_("Products whose flows are proven optimal"),
                       f"{s.proven_products} / {len(result.problem.products)}")

@@ -1,0 +1,110 @@
+"""The certified kg x km lower bound of the network method (Lagrangian, zone-LP prices)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from tests.unit.optim.test_allocation import load_bench
+
+from baogong.errors import DomainError
+from baogong.optim import allocation_bound
+from baogong.optim.allocation import (
+    Community,
+    Demand,
+    FixedFlow,
+    Options,
+    Problem,
+    Product,
+    Site,
+    solve,
+)
+from baogong.optim.allocation_io import parse_problem, plan_json
+
+
+def with_options(problem: Problem, **options: object) -> Problem:
+    """The same problem with other options."""
+    return Problem(problem.products, problem.sites, problem.communities, problem.fixed_flows,
+                   Options(**options))  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def mid() -> Problem:
+    """300 communities, 60 sites (more than a nearest-site list holds), 5 products."""
+    problem: Problem = load_bench().make_problem(300, 60, 5, seed=11)
+    return problem
+
+
+@pytest.fixture(scope="module")
+def exact_lp(mid: Problem) -> float:
+    """The exact method's stage-4 LP optimum on ``mid``."""
+    return solve(with_options(mid, method="exact")).summary.lp_kg_km
+
+
+def test_bound_is_below_the_lp_optimum_and_close(mid: Problem, exact_lp: float) -> None:
+    """With zone-LP prices the bound is at most the exact LP optimum and within 3% of it."""
+    s = solve(with_options(mid, method="network", kgkm_bound=True)).summary
+    assert s.lp_kg_km <= exact_lp * (1 + 1e-9)
+    assert s.lp_kg_km >= exact_lp * 0.97
+    assert s.kg_km >= s.lp_kg_km and s.bound_s > 0
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_bound_holds_whatever_the_prices(mid: Problem, exact_lp: float, seed: int,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any capacity rents and served-kg reward give a bound no higher than the LP optimum:
+    the certificate does not depend on the prices being good."""
+    rng = np.random.default_rng(seed)
+
+    def prices(problem: Problem, agg: object, clock: object) -> tuple[np.ndarray, float]:
+        n_s = problem.arrays.stock.shape[0]
+        return rng.uniform(0, 30, n_s) * (rng.random(n_s) < 0.5), float(rng.uniform(0, 60))
+
+    monkeypatch.setattr(allocation_bound, "zone_prices", prices)
+    s = solve(with_options(mid, method="network", kgkm_bound=True)).summary
+    assert s.lp_kg_km <= exact_lp * (1 + 1e-9)
+
+
+def test_bound_counts_fixed_flows() -> None:
+    """Fixed flows' kg x km are in the plan and in both methods' bounds, so the gap stays
+    small with them."""
+    far = 0.2  # degrees north: about 29 road km
+    problem = Problem(
+        [Product("rice", 10.0), Product("oil", 5.0)],
+        [Site("S1", 23.10, 113.30, 400, {"rice": 30, "oil": 40}),
+         Site("S2", 23.10 + far, 113.30, 4000, {"rice": 200, "oil": 200})],
+        [Community("C1", 23.11, 113.30, {"rice": Demand(5, 20), "oil": Demand(5, 30)}),
+         Community("C2", 23.09, 113.30, {"rice": Demand(2, 20), "oil": Demand(0, 20)})],
+        [FixedFlow("S2", "C1", "rice", 10, 5)])
+    for method in ("exact", "network"):
+        s = solve(with_options(problem, method=method, kgkm_bound=True)).summary
+        assert s.lp_kg_km <= s.kg_km * (1 + 1e-9)
+        assert s.gaps()["kg_km"] < 0.05, method
+
+
+def test_option_is_read_from_json_and_reported() -> None:
+    """``kgkm_bound`` is a JSON option; the plan reports the bound and the time it took."""
+    data = {"version": 1, "products": [{"id": "p", "kg_per_unit": 1}],
+            "sites": [{"id": "S", "lat": 23.1, "lon": 113.3, "capacity_kg": 5,
+                       "stock": {"p": 10}}],
+            "communities": [{"id": "C", "lat": 23.11, "lon": 113.3,
+                             "demand": {"p": {"priority": 1, "regular": 8}}}],
+            "options": {"method": "network", "kgkm_bound": True}}
+    out = plan_json(solve(parse_problem(data)))["summary"]
+    assert out["lp_bound"]["kg_km"] is not None and out["bound_s"] > 0
+    assert out["lp_bound"]["kg_km"] <= out["kg_km"] + 1e-6
+    data["options"] = {"kgkm_bound": "yes"}
+    with pytest.raises(DomainError) as err:
+        parse_problem(json.loads(json.dumps(data)))
+    assert err.value.field == "kgkm_bound"
+
+
+def test_zones_cover_every_community() -> None:
+    """The zone k-means labels every point with a zone that is used."""
+    rng = np.random.default_rng(0)
+    xyz = rng.normal(size=(500, 3))
+    xyz /= np.linalg.norm(xyz, axis=1, keepdims=True)
+    lab, n = allocation_bound._zones(xyz, rng.uniform(1, 5, 500), 20)
+    assert lab.shape == (500,) and n <= 20 and set(lab.tolist()) == set(range(n))
+
