@@ -17,16 +17,30 @@ full LP takes 40-120 s there; the prices 2-25 s).
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
 from baogong.optim.allocation import FloatArray, IntArray, Problem, km_grid
 from baogong.optim.allocation_agg import _INF, Aggregate, _Clock, _highs, _pass, _tol
 
-#: Columns (zone x site x product) the zone LP aims at: its size, hence its time.
-ZONE_CELLS = 60_000
-#: Sites per zone (the nearest by mean distance), besides each site's nearest zones.
-ZONE_SITES = 150
+#: Zones per square root of the communities (26 for 2,000 communities, 134 for 50,000),
+#: at least 25 and at most 200: finer zones give better prices and supplies but a larger LP.
+ZONES_PER_ROOT = 0.6
+#: Sites per zone in the first zone LP (the nearest by mean distance), besides each site's
+#: nearest zone; pricing adds the rest where the duals ask for them.
+ZONE_SITES = 40
+#: Pricing rounds of the zone LP (zone x site arcs added where the duals ask for them).
+PRICE_ROUNDS = 30
+#: Arcs added per zone and product and pricing round (the most negative reduced costs).
+PER_ROW = 8
+#: Largest zone x site x product grid whose zone LP the network method uses for its supplies
+#: (the district: 26 x 293 x 12 = 91,000; the city's 134 x 5,000 x 12 = 8 million takes
+#: minutes, so the city keeps the locality proxy's supplies).
+SPLIT_CELLS = 2_000_000
+#: Seconds of pricing the bound's zone LP may take when the plan did not solve it (large
+#: instances); its prices are valid whenever it stops, only less tight.
+BOUND_PRICING_S = 60.0
 #: Stage-4 slack on the kept stage values, as the exact method's first try.
 SLACK = 1e-9
 
@@ -46,9 +60,47 @@ def stage4_rows(problem: Problem, agg: Aggregate, slack: float = SLACK
     return lo, total
 
 
-def zone_prices(problem: Problem, agg: Aggregate, clock: _Clock, n_zone: int | None = None
-                ) -> tuple[FloatArray, float]:
-    """Rent per kg of each site's capacity and the reward per kg served, from the zone LP."""
+@dataclass(frozen=True)
+class Zone:
+    """The zone LP's answer: rent per kg of each site's capacity, reward per kg served,
+    units per (site, product), and the kg its slack columns carried (0 when its restricted
+    arcs sufficed)."""
+
+    mu: FloatArray
+    nu: float
+    supply: FloatArray
+    short_kg: float
+
+
+def zone_count(problem: Problem) -> int:
+    """How many zones the zone LP uses (see ``ZONES_PER_ROOT``)."""
+    a = problem.arrays
+    n_comm = int(np.count_nonzero((a.pri + a.reg).sum(axis=1) > 0))
+    return min(n_comm, int(np.clip(ZONES_PER_ROOT * np.sqrt(n_comm), 25, 200)))
+
+
+def zone_cells(problem: Problem) -> int:
+    """Zone x usable site x product cells of the zone LP."""
+    a = problem.arrays
+    usable = (a.stock > 0) & (a.active & (a.cap > 0))[:, None]
+    return zone_count(problem) * int(usable.any(axis=1).sum()) * a.stock.shape[1]
+
+
+def zone_prices(problem: Problem, agg: Aggregate, clock: _Clock,
+                budget_s: float = BOUND_PRICING_S) -> tuple[FloatArray, float]:
+    """Rent per kg of each site's capacity and the reward per kg served, from the zone LP
+    (pricing stops after ``budget_s``)."""
+    z = zone_lp(problem, agg, clock, budget_s=budget_s)
+    return z.mu, z.nu
+
+
+def zone_lp(problem: Problem, agg: Aggregate, clock: _Clock, n_zone: int | None = None,
+            budget_s: float = float("inf")) -> Zone:
+    """Stage 4 over zones of communities (see the module docstring), keeping stages 1-3 in
+    aggregate form: per zone and product served in [sum of floors, sum of demand], total kg
+    at least stage 2's. Arcs: each zone's ``ZONE_SITES`` nearest sites and each site's nearest
+    zone, then priced (column generation over every zone x site); slack columns at a high
+    cost keep it feasible meanwhile."""
     a = problem.arrays
     n_s, n_p = a.stock.shape
     w = a.w
@@ -56,15 +108,14 @@ def zone_prices(problem: Problem, agg: Aggregate, clock: _Clock, n_zone: int | N
     need = a.pri + a.reg
     comms = np.flatnonzero(need.sum(axis=1) > 0)
     sites = np.flatnonzero(usable.any(axis=1))
-    mu = np.zeros(n_s)
+    supply = np.zeros((n_s, n_p))
     if comms.size == 0 or sites.size == 0:
-        return mu, 0.0
+        return Zone(np.zeros(n_s), 0.0, supply, 0.0)
     lo, total = stage4_rows(problem, agg)
+    t0 = time.perf_counter()
     n_site = sites.size
     per_zone = min(n_site, ZONE_SITES)
-    if n_zone is None:
-        n_zone = int(np.clip(ZONE_CELLS // (per_zone * n_p), 8, 200))
-    n_zone = min(n_zone, comms.size)
+    n_zone = min(n_zone or zone_count(problem), comms.size)
     weight = (need[comms] * w).sum(axis=1)
     lab, n_zone = _zones(a.comm_xyz[comms], weight, n_zone)
     # demand-weighted mean km from each zone to each site
@@ -74,14 +125,15 @@ def zone_prices(problem: Problem, agg: Aggregate, clock: _Clock, n_zone: int | N
         sl = slice(i, i + chunk)
         km = km_grid(a.comm_xyz, a.site_xyz, a.matrix, problem.options.road_factor,
                      comms[sl], sites)
-        np.add.at(kz, lab[sl], weight[sl, None] * km)
+        onehot = np.zeros((n_zone, km.shape[0]))
+        onehot[lab[sl], np.arange(km.shape[0])] = weight[sl]
+        kz += onehot @ km
     kz /= np.maximum(np.bincount(lab, weights=weight, minlength=n_zone), 1e-12)[:, None]
     arc = np.zeros((n_zone, n_site), dtype=bool)
     near = (np.argpartition(kz, per_zone - 1, axis=1)[:, :per_zone] if per_zone < n_site
             else np.broadcast_to(np.arange(n_site), kz.shape))
     arc[np.arange(n_zone)[:, None], near] = True
-    m = min(3, n_zone)
-    arc[np.argpartition(kz, m - 1, axis=0)[:m], np.arange(n_site)[None, :]] = True
+    arc[np.argmin(kz, axis=0), np.arange(n_site)] = True
     zlo = np.zeros((n_zone, n_p))
     zub = np.zeros((n_zone, n_p))
     np.add.at(zlo, lab, lo[comms])
@@ -120,11 +172,55 @@ def zone_prices(problem: Problem, agg: Aggregate, clock: _Clock, n_zone: int | N
                              zub[zz, zp], [_INF]])
     h = _highs(problem.options.time_limit_s)
     _pass(h, cost, lower, upper, row_lo, row_hi, start, index, value, maximize=False)
-    clock.run(h)
+    n_fixed = n_site + zz.size + 1  # K, slack columns: added columns come after them
+    have = np.zeros((n_zone, n_site, n_p), dtype=bool)
+    have[zi, si, pi] = True
+    cand = (zub[:, None, :] > 0) & use[None, :, :]
+    arcs = [(zi, si, pi)]
+    for _ in range(PRICE_ROUNDS):
+        clock.run(h)
+        if time.perf_counter() - t0 > budget_s:
+            break
+        dual = np.asarray(h.getSolution().row_dual)
+        # reduced cost of x(z, s, p): w_p kz - (stock dual + w_p kg dual + zone dual)
+        d_stock = np.zeros((n_site, n_p))
+        d_stock[ys, yp] = dual[:kg0]
+        d_zone = np.zeros((n_zone, n_p))
+        d_zone[zz, zp] = dual[zrow[zz, zp]]
+        rc = (w[None, None, :] * (kz[:, :, None] - dual[kg0:kg0 + n_site][None, :, None])
+              - d_stock[None, :, :] - d_zone[:, None, :])
+        rc = np.where(cand & ~have, rc, 0.0)
+        # at most PER_ROW most negative per zone and product (all would flood the LP while
+        # slack still props up a zone's row)
+        m = min(PER_ROW, n_site)
+        part = np.argpartition(rc, m - 1, axis=1)[:, :m, :]
+        val = np.take_along_axis(rc, part, axis=1)
+        neg = val < -1e-7 * (1 + np.abs(d_zone[:, None, :]))
+        new_z, j, new_p = np.nonzero(neg)
+        new_s = part[new_z, j, new_p]
+        if new_z.size == 0:
+            break
+        have[new_z, new_s, new_p] = True
+        arcs.append((new_z, new_s, new_p))
+        n_new = new_z.size
+        c_idx = np.stack([stock_row[new_s, new_p], kg0 + new_s, zrow[new_z, new_p]],
+                         axis=1).ravel().astype(np.int32)
+        c_val = np.stack([np.ones(n_new), w[new_p], np.ones(n_new)], axis=1).ravel()
+        h.addCols(n_new, w[new_p] * kz[new_z, new_s], np.zeros(n_new), np.full(n_new, _INF),
+                  c_idx.size, np.arange(0, 3 * n_new, 3, dtype=np.int32), c_idx, c_val)
+        h.setOptionValue("simplex_strategy", 4)  # primal: the basis stays feasible
     dual = np.asarray(h.getSolution().row_dual)
     nu = max(0.0, float(dual[tot_row])) if has_total else 0.0
+    mu = np.zeros(n_s)
     mu[sites] = np.maximum(nu - dual[kg0:kg0 + n_site], 0.0)
-    return mu, nu
+    col = np.asarray(h.getSolution().col_value)
+    x = np.concatenate([col[:n_x], col[n_x + n_fixed:]])
+    all_s = np.concatenate([a_[1] for a_ in arcs])
+    all_p = np.concatenate([a_[2] for a_ in arcs])
+    np.add.at(supply, (sites[all_s], all_p), x)
+    slack = col[n_x + n_site:n_x + n_fixed]
+    short = float(slack[:zz.size] @ w[zp]) + (float(slack[-1]) if has_total else 0.0)
+    return Zone(mu, nu, supply, short)
 
 
 def _zones(xyz: FloatArray, weight: FloatArray, n_zone: int, rounds: int = 12
@@ -145,10 +241,12 @@ def _zones(xyz: FloatArray, weight: FloatArray, n_zone: int, rounds: int = 12
     return lab.ravel(), int(used.size)
 
 
-def kgkm_bound(problem: Problem, agg: Aggregate, clock: _Clock) -> float:
+def kgkm_bound(problem: Problem, agg: Aggregate, clock: _Clock,
+               prices: tuple[FloatArray, float] | None = None) -> float:
     """A certified lower bound on the stage-4 LP's kg x km (residual flows only).
 
-    Zone-LP prices here, one Lagrangian transport problem per product in the flow workers.
+    Zone-LP prices (computed here unless given, pricing for at most ``BOUND_PRICING_S``),
+    one Lagrangian transport problem per product in the flow workers.
     """
     from baogong.optim.allocation_workers import FlowWorkers
 
@@ -156,7 +254,7 @@ def kgkm_bound(problem: Problem, agg: Aggregate, clock: _Clock) -> float:
     n_p = a.stock.shape[1]
     workers = FlowWorkers(problem)
     try:
-        mu, nu = zone_prices(problem, agg, clock)
+        mu, nu = prices if prices is not None else zone_prices(problem, agg, clock)
         lo, total = stage4_rows(problem, agg)
         usable = (a.stock > 0) & (a.active & (a.cap > 0))[:, None]
         need = a.pri + a.reg
@@ -182,8 +280,9 @@ def kgkm_bound(problem: Problem, agg: Aggregate, clock: _Clock) -> float:
     return max(bound, 0.0)
 
 
-def timed_bound(problem: Problem, agg: Aggregate) -> tuple[float, float]:
+def timed_bound(problem: Problem, agg: Aggregate,
+                prices: tuple[FloatArray, float] | None = None) -> tuple[float, float]:
     """:func:`kgkm_bound` and the seconds it took."""
     t0 = time.perf_counter()
     clock = _Clock()
-    return kgkm_bound(problem, agg, clock), time.perf_counter() - t0
+    return kgkm_bound(problem, agg, clock, prices), time.perf_counter() - t0

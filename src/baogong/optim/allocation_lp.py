@@ -405,7 +405,7 @@ def solve_lexicographic(problem: Problem) -> Result:
     if method == "exact":
         seed = None
         if SEED_CELLS <= n_pair * n_site <= SEED_MAX_CELLS:
-            agg, net, _rounds, _proven = _network(problem, clock)
+            agg, net, _rounds, _proven, _prices = _network(problem, clock)
             seed = net[:3]
         else:
             agg = solve_aggregate(problem, clock)
@@ -428,7 +428,7 @@ def solve_lexicographic(problem: Problem) -> Result:
         qty, km = np.concatenate([xi[keep], e_qty]), np.concatenate([tr.arc_km[keep], e_km])
         extra.update(lp_kg_km=tr.kg_km, arcs=int(tr.arc_pair.size), arc_rounds=tr.rounds)
     else:
-        agg, (site, comm, prod, qty, km), rounds, proven = _network(problem, clock)
+        agg, (site, comm, prod, qty, km), rounds, proven, prices = _network(problem, clock)
         extra.update(arc_rounds=rounds, proven_products=proven)
     fixed_kg_km = float((problem.km(a.fixed_site, a.fixed_comm) * a.w[a.fixed_prod]
                          * np.array([f.quantity for f in problem.fixed_flows])).sum()
@@ -445,23 +445,47 @@ def solve_lexicographic(problem: Problem) -> Result:
 
         from baogong.optim.allocation_bound import timed_bound
 
-        bound, secs = timed_bound(problem, agg)
+        bound, secs = timed_bound(problem, agg, prices)
         result = replace(result, summary=replace(result.summary, lp_kg_km=bound + fixed_kg_km,
                                                  bound_s=secs))
     return result
 
 
-def _network(problem: Problem, clock: _Clock) -> tuple[Aggregate, Flows, int, int]:
+Prices = tuple[FloatArray, float]  # rent per kg of site capacity, reward per kg served
+
+
+def _split(problem: Problem, clock: _Clock
+           ) -> tuple[Aggregate, FloatArray | None, Prices | None]:
+    """Stages 1-3 and the site supplies the flows start from, with the zone LP's prices.
+
+    The zone LP's supplies (see :mod:`allocation_bound`) when every priority unit can be
+    served (it has no priority row), it is small enough (``SPLIT_CELLS``) and its slack
+    columns carry nothing; otherwise those of the aggregate LP's locality proxy, and no
+    prices.
+    """
+    from baogong.optim.allocation_bound import SPLIT_CELLS, zone_cells, zone_lp
+
+    agg = solve_aggregate(problem, clock)
+    if agg.all_priority and agg.served_kg > 0 and zone_cells(problem) <= SPLIT_CELLS:
+        zone = zone_lp(problem, agg, clock)
+        if zone.short_kg <= 1e-6 * agg.served_kg:
+            return agg, zone.supply, (zone.mu, zone.nu)
+    agg = solve_aggregate(problem, clock, site_km=mcf.site_proxy_km(problem))
+    return agg, agg.supply, None
+
+
+def _network(problem: Problem, clock: _Clock
+             ) -> tuple[Aggregate, Flows, int, int, Prices | None]:
     """Stages 1-3 and the per-product flows: the aggregate, the flows, the most re-solve
-    rounds of any product and how many products' flows are proven optimal."""
+    rounds of any product, how many products' flows are proven optimal, and the zone LP's
+    prices (when its supplies were used)."""
     a = problem.arrays
     # The flow workers start first: their start-up overlaps the aggregate LP below.
     # When forked, they also build their distance lists meanwhile.
     workers = FlowWorkers(problem)
     try:
-        proxy = mcf.site_proxy_km(problem)
-        agg = solve_aggregate(problem, clock, site_km=proxy)
-        supply = (mcf.integer_supply(problem, agg.supply) if agg.supply is not None
+        agg, split, prices = _split(problem, clock)
+        supply = (mcf.integer_supply(problem, split) if split is not None
                   else np.zeros_like(a.stock))
         bounds = mcf.supply_bounds(problem, supply)
         jobs: list[mcf.Job] = []
@@ -486,7 +510,7 @@ def _network(problem: Problem, clock: _Clock) -> tuple[Aggregate, Flows, int, in
     qty = np.concatenate([x[2] for x in parts])
     km = np.concatenate([x[3] for x in parts])
     prod = np.concatenate([x[4] for x in parts])
-    return agg, (site, comm, prod, qty, km), rounds, proven
+    return agg, (site, comm, prod, qty, km), rounds, proven, prices
 
 
 def assemble(problem: Problem, site: IntArray, comm: IntArray, prod: IntArray, qty: IntArray,

@@ -43,27 +43,29 @@ def exact_lp(mid: Problem) -> float:
 
 
 def test_bound_is_below_the_lp_optimum_and_close(mid: Problem, exact_lp: float) -> None:
-    """With zone-LP prices the bound is at most the exact LP optimum and within 3% of it."""
+    """With zone-LP prices the bound is at most the exact LP optimum and within 3% of it;
+    the plan from the zone LP's supplies is within 1% of it too (it was 21% above with the
+    locality proxy's supplies)."""
     s = solve(with_options(mid, method="network", kgkm_bound=True)).summary
     assert s.lp_kg_km <= exact_lp * (1 + 1e-9)
     assert s.lp_kg_km >= exact_lp * 0.97
     assert s.kg_km >= s.lp_kg_km and s.bound_s > 0
+    assert s.kg_km <= exact_lp * 1.01
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_bound_holds_whatever_the_prices(mid: Problem, exact_lp: float, seed: int,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bound_holds_whatever_the_prices(mid: Problem, exact_lp: float, seed: int) -> None:
     """Any capacity rents and served-kg reward give a bound no higher than the LP optimum:
     the certificate does not depend on the prices being good."""
+    from baogong.optim.allocation_agg import _Clock, solve_aggregate
+
     rng = np.random.default_rng(seed)
-
-    def prices(problem: Problem, agg: object, clock: object) -> tuple[np.ndarray, float]:
-        n_s = problem.arrays.stock.shape[0]
-        return rng.uniform(0, 30, n_s) * (rng.random(n_s) < 0.5), float(rng.uniform(0, 60))
-
-    monkeypatch.setattr(allocation_bound, "zone_prices", prices)
-    s = solve(with_options(mid, method="network", kgkm_bound=True)).summary
-    assert s.lp_kg_km <= exact_lp * (1 + 1e-9)
+    n_s = mid.arrays.stock.shape[0]
+    mu = rng.uniform(0, 30, n_s) * (rng.random(n_s) < 0.5)
+    clock = _Clock()
+    agg = solve_aggregate(mid, clock)
+    bound = allocation_bound.kgkm_bound(mid, agg, clock, (mu, float(rng.uniform(0, 60))))
+    assert 0 <= bound <= exact_lp * (1 + 1e-9)
 
 
 def test_bound_counts_fixed_flows() -> None:
