@@ -76,7 +76,7 @@ def zone_count(problem: Problem) -> int:
     """How many zones the zone LP uses (see ``ZONES_PER_ROOT``)."""
     a = problem.arrays
     n_comm = int(np.count_nonzero((a.pri + a.reg).sum(axis=1) > 0))
-    return min(n_comm, int(np.clip(ZONES_PER_ROOT * np.sqrt(n_comm), 25, 200)))
+    return int(min(n_comm, int(np.clip(ZONES_PER_ROOT * np.sqrt(n_comm), 25, 200))))
 
 
 def zone_cells(problem: Problem) -> int:
@@ -194,8 +194,8 @@ def zone_lp(problem: Problem, agg: Aggregate, clock: _Clock, n_zone: int | None 
         # slack still props up a zone's row)
         m = min(PER_ROW, n_site)
         part = np.argpartition(rc, m - 1, axis=1)[:, :m, :]
-        val = np.take_along_axis(rc, part, axis=1)
-        neg = val < -1e-7 * (1 + np.abs(d_zone[:, None, :]))
+        best = np.take_along_axis(rc, part, axis=1)
+        neg = best < -1e-7 * (1 + np.abs(d_zone[:, None, :]))
         new_z, j, new_p = np.nonzero(neg)
         new_s = part[new_z, j, new_p]
         if new_z.size == 0:
