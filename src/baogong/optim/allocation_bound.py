@@ -76,14 +76,15 @@ def zone_count(problem: Problem) -> int:
     """How many zones the zone LP uses (see ``ZONES_PER_ROOT``)."""
     a = problem.arrays
     n_comm = int(np.count_nonzero((a.pri + a.reg).sum(axis=1) > 0))
-    return int(min(n_comm, int(np.clip(ZONES_PER_ROOT * np.sqrt(n_comm), 25, 200))))
+    zones = int(np.clip(ZONES_PER_ROOT * np.sqrt(n_comm), 25, 200))
+    return min(n_comm, zones)
 
 
 def zone_cells(problem: Problem) -> int:
     """Zone x usable site x product cells of the zone LP."""
     a = problem.arrays
     usable = (a.stock > 0) & (a.active & (a.cap > 0))[:, None]
-    return zone_count(problem) * int(usable.any(axis=1).sum()) * a.stock.shape[1]
+    return zone_count(problem) * int(usable.any(axis=1).sum()) * int(a.stock.shape[1])
 
 
 def zone_prices(problem: Problem, agg: Aggregate, clock: _Clock,
