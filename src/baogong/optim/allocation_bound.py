@@ -249,11 +249,13 @@ def kgkm_bound(problem: Problem, agg: Aggregate, clock: _Clock,
     Zone-LP prices (computed here unless given, pricing for at most ``BOUND_PRICING_S``),
     one Lagrangian transport problem per product in the flow workers.
     """
-    from baogong.optim.allocation_workers import FlowWorkers
+    from baogong.optim.allocation_workers import LAST_START, FlowWorkers
 
     a = problem.arrays
     n_p = a.stock.shape[1]
+    started = LAST_START[0]  # keep how the plan's workers were started (benchmark)
     workers = FlowWorkers(problem)
+    LAST_START[0] = started
     try:
         mu, nu = prices if prices is not None else zone_prices(problem, agg, clock)
         lo, total = stage4_rows(problem, agg)

@@ -465,11 +465,12 @@ def _split(problem: Problem, clock: _Clock
     """
     from baogong.optim.allocation_bound import SPLIT_CELLS, zone_cells, zone_lp
 
-    agg = solve_aggregate(problem, clock)
-    if agg.all_priority and agg.served_kg > 0 and zone_cells(problem) <= SPLIT_CELLS:
-        zone = zone_lp(problem, agg, clock)
-        if zone.short_kg <= 1e-6 * agg.served_kg:
-            return agg, zone.supply, (zone.mu, zone.nu)
+    if zone_cells(problem) <= SPLIT_CELLS:
+        agg = solve_aggregate(problem, clock)
+        if agg.all_priority and agg.served_kg > 0:
+            zone = zone_lp(problem, agg, clock)
+            if zone.short_kg <= 1e-6 * agg.served_kg:
+                return agg, zone.supply, (zone.mu, zone.nu)
     agg = solve_aggregate(problem, clock, site_km=mcf.site_proxy_km(problem))
     return agg, agg.supply, None
 
