@@ -60,16 +60,21 @@ def stage4_rows(problem: Problem, agg: Aggregate, slack: float = SLACK
     return lo, total
 
 
+#: A plan's flows as (site, community, product) index arrays.
+Seed = tuple[IntArray, IntArray, IntArray]
+
+
 @dataclass(frozen=True)
 class Zone:
     """The zone LP's answer: rent per kg of each site's capacity, reward per kg served,
-    units per (site, product), and the kg its slack columns carried (0 when its restricted
-    arcs sufficed)."""
+    units per (site, product), the kg its slack columns carried (0 when its restricted
+    arcs sufficed) and its optimal value (zone kg x km, slack penalties included)."""
 
     mu: FloatArray
     nu: float
     supply: FloatArray
     short_kg: float
+    value: float = 0.0
 
 
 def zone_count(problem: Problem) -> int:
@@ -88,15 +93,16 @@ def zone_cells(problem: Problem) -> int:
 
 
 def zone_prices(problem: Problem, agg: Aggregate, clock: _Clock,
-                budget_s: float = BOUND_PRICING_S) -> tuple[FloatArray, float]:
+                budget_s: float = BOUND_PRICING_S, seed: Seed | None = None
+                ) -> tuple[FloatArray, float]:
     """Rent per kg of each site's capacity and the reward per kg served, from the zone LP
-    (pricing stops after ``budget_s``)."""
-    z = zone_lp(problem, agg, clock, budget_s=budget_s)
+    (pricing stops after ``budget_s``; ``seed``: see :func:`zone_lp`)."""
+    z = zone_lp(problem, agg, clock, budget_s=budget_s, seed=seed)
     return z.mu, z.nu
 
 
 def zone_lp(problem: Problem, agg: Aggregate, clock: _Clock, n_zone: int | None = None,
-            budget_s: float = float("inf")) -> Zone:
+            budget_s: float = float("inf"), seed: Seed | None = None) -> Zone:
     """Stage 4 over zones of communities (see the module docstring), keeping stages 1-3 in
     aggregate form: per zone and product served in [sum of floors, sum of demand], total kg
     at least stage 2's. Arcs: each zone's ``ZONE_SITES`` nearest sites and each site's nearest
@@ -140,7 +146,16 @@ def zone_lp(problem: Problem, agg: Aggregate, clock: _Clock, n_zone: int | None 
     np.add.at(zlo, lab, lo[comms])
     np.add.at(zub, lab, need[comms].astype(np.float64))
     use = usable[sites]
-    zi, si, pi = np.nonzero(arc[:, :, None] & (zub[:, None, :] > 0) & use[None, :, :])
+    init = arc[:, :, None] & (zub[:, None, :] > 0) & use[None, :, :]
+    if seed is not None and seed[0].size:  # a plan's flows, as zone x site arcs
+        pos = np.full(n_s, -1, dtype=np.int64)
+        pos[sites] = np.arange(n_site)
+        zone_of = np.full(a.comm_xyz.shape[0], -1, dtype=np.int64)
+        zone_of[comms] = lab
+        sz, ss, sp = zone_of[seed[1]], pos[seed[0]], seed[2]
+        ok = (sz >= 0) & (ss >= 0)
+        init[sz[ok], ss[ok], sp[ok]] |= (zub[sz[ok], sp[ok]] > 0) & use[ss[ok], sp[ok]]
+    zi, si, pi = np.nonzero(init)
     n_x = zi.size
     ys, yp = np.nonzero(use)
     stock_row = np.full((n_site, n_p), -1, dtype=np.int64)
@@ -221,7 +236,7 @@ def zone_lp(problem: Problem, agg: Aggregate, clock: _Clock, n_zone: int | None 
     np.add.at(supply, (sites[all_s], all_p), x)
     slack = col[n_x + n_site:n_x + n_fixed]
     short = float(slack[:zz.size] @ w[zp]) + (float(slack[-1]) if has_total else 0.0)
-    return Zone(mu, nu, supply, short)
+    return Zone(mu, nu, supply, short, float(h.getInfo().objective_function_value))
 
 
 def _zones(xyz: FloatArray, weight: FloatArray, n_zone: int, rounds: int = 12
@@ -243,7 +258,8 @@ def _zones(xyz: FloatArray, weight: FloatArray, n_zone: int, rounds: int = 12
 
 
 def kgkm_bound(problem: Problem, agg: Aggregate, clock: _Clock,
-               prices: tuple[FloatArray, float] | None = None) -> float:
+               prices: tuple[FloatArray, float] | None = None, seed: Seed | None = None
+               ) -> float:
     """A certified lower bound on the stage-4 LP's kg x km (residual flows only).
 
     Zone-LP prices (computed here unless given, pricing for at most ``BOUND_PRICING_S``),
@@ -257,7 +273,8 @@ def kgkm_bound(problem: Problem, agg: Aggregate, clock: _Clock,
     workers = FlowWorkers(problem)
     LAST_START[0] = started
     try:
-        mu, nu = prices if prices is not None else zone_prices(problem, agg, clock)
+        mu, nu = (prices if prices is not None
+                  else zone_prices(problem, agg, clock, seed=seed))
         lo, total = stage4_rows(problem, agg)
         usable = (a.stock > 0) & (a.active & (a.cap > 0))[:, None]
         need = a.pri + a.reg
@@ -284,8 +301,9 @@ def kgkm_bound(problem: Problem, agg: Aggregate, clock: _Clock,
 
 
 def timed_bound(problem: Problem, agg: Aggregate,
-                prices: tuple[FloatArray, float] | None = None) -> tuple[float, float]:
+                prices: tuple[FloatArray, float] | None = None, seed: Seed | None = None
+                ) -> tuple[float, float]:
     """:func:`kgkm_bound` and the seconds it took."""
     t0 = time.perf_counter()
     clock = _Clock()
-    return kgkm_bound(problem, agg, clock, prices), time.perf_counter() - t0
+    return kgkm_bound(problem, agg, clock, prices, seed), time.perf_counter() - t0

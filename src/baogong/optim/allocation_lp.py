@@ -445,7 +445,7 @@ def solve_lexicographic(problem: Problem) -> Result:
 
         from baogong.optim.allocation_bound import timed_bound
 
-        bound, secs = timed_bound(problem, agg, prices)
+        bound, secs = timed_bound(problem, agg, prices, seed=(site, comm, prod))
         result = replace(result, summary=replace(result.summary, lp_kg_km=bound + fixed_kg_km,
                                                  bound_s=secs))
     return result

@@ -110,3 +110,33 @@ def test_zones_cover_every_community() -> None:
     lab, n = allocation_bound._zones(xyz, rng.uniform(1, 5, 500), 20)
     assert lab.shape == (500,) and n <= 20 and set(lab.tolist()) == set(range(n))
 
+
+
+def test_zone_lp_pricing_reaches_the_same_optimum_from_any_start(mid: Problem) -> None:
+    """Pricing proves the zone LP optimal over every zone x site arc: starting it from a
+    plan's flows, or with one site per zone, changes its columns, not its optimum."""
+    from baogong.optim.allocation_agg import _Clock, solve_aggregate
+
+    clock = _Clock()
+    agg = solve_aggregate(mid, clock)
+    plain = allocation_bound.zone_lp(mid, agg, clock)
+    plan = solve(with_options(mid, method="network"))
+    seeded = allocation_bound.zone_lp(mid, agg, clock, seed=(
+        plan.flow_site, plan.flow_comm, plan.flow_prod))
+    assert plain.short_kg == 0 and seeded.short_kg == 0
+    assert seeded.value == pytest.approx(plain.value, rel=1e-6)
+
+
+def test_zone_lp_with_one_site_per_zone_prices_its_way_to_the_optimum(
+        mid: Problem, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a single first site per zone the slack columns carry the demand at first, and
+    pricing still ends at the same optimum with nothing on them."""
+    from baogong.optim.allocation_agg import _Clock, solve_aggregate
+
+    clock = _Clock()
+    agg = solve_aggregate(mid, clock)
+    plain = allocation_bound.zone_lp(mid, agg, clock)
+    monkeypatch.setattr(allocation_bound, "ZONE_SITES", 1)
+    narrow = allocation_bound.zone_lp(mid, agg, clock)
+    assert narrow.short_kg <= 1e-6 * agg.served_kg
+    assert narrow.value == pytest.approx(plain.value, rel=1e-6)
