@@ -501,12 +501,16 @@ def integer_supply(problem: Problem, supply: FloatArray) -> IntArray:
 
 def pair_bounds(problem: Problem, min_fill: float, all_priority: bool, p: int, units: int
                 ) -> tuple[IntArray, IntArray, IntArray]:
-    """Pairs of product ``p`` with demand left: (community, floor units, demand units).
+    """Pairs of product ``p`` with demand left: (community, floor units, most units).
 
     The floor is the fair share ``t d - f`` rounded up, so every pair's fill rate is at least
-    ``t`` (and the priority units when every one can be served); ``t`` starts at the LP's
-    ``t*`` and is lowered (bisection) until the floors fit ``units``, the supply after
-    rounding: the integer max-min fill rate for that supply.
+    ``t``, and the pair's priority units when the product's ``units`` cover every one of
+    them; ``t`` starts at the LP's ``t*`` and is lowered (bisection) until the floors fit
+    ``units``, the supply after rounding: the integer max-min fill rate for that supply.
+    The most is the pair's demand, or only its priority units when ``units`` cannot cover
+    them all: in every stage-1 optimum such a product serves priority units only (a
+    regular unit served instead of a priority one of the same product would lower the
+    priority kg), so its flow must not spend a unit on a regular household.
     """
     a = problem.arrays
     need = a.pri[:, p] + a.reg[:, p]
@@ -514,7 +518,12 @@ def pair_bounds(problem: Problem, min_fill: float, all_priority: bool, p: int, u
     ub = need[comm].astype(np.int64)
     d = a.demand[comm, p].astype(np.float64)
     f = a.fixed_q[comm, p]
-    pri = a.pri[comm, p] if all_priority else np.zeros(comm.size, dtype=np.int64)
+    pri_q = a.pri[comm, p].astype(np.int64)
+    if all_priority or units >= int(pri_q.sum()):
+        pri = pri_q
+    else:
+        pri = np.zeros(comm.size, dtype=np.int64)
+        ub = pri_q
 
     def floors(t: float) -> IntArray:
         fl = np.maximum(np.ceil(t * d - f - 1e-9), 0).astype(np.int64)

@@ -82,6 +82,20 @@ def test_priority_units_first(method: str) -> None:
     assert not r.violations()
 
 
+@pytest.mark.parametrize("method", ["exact", "network"])
+def test_priority_first_when_not_every_priority_unit_can_be_served(method: str) -> None:
+    """Stage 1 with too little for the priority units: every unit goes to a priority
+    household, however far, before any regular one, whatever the method."""
+    pb = Problem([Product("veg", 1.0)], [site_at("S", 0, 1000, veg=10)],
+                 [comm_at("NEAR", 0.001, veg=(0, 10)), comm_at("MID", 0.02, veg=(4, 6)),
+                  comm_at("FAR", 0.05, veg=(8, 0))],
+                 options=Options(method=method))
+    r = solve(pb)
+    assert r.summary.priority_served_kg == 10
+    assert served(r, "NEAR") == 0 and served(r, "MID") <= 4 and served(r, "FAR") <= 8
+    assert not r.violations()
+
+
 def test_total_kg_before_fairness() -> None:
     """Stage 2 before 3: all 10 kg of capacity are used even when fairness alone would not."""
     pb = Problem([Product("rice", 10.0), Product("egg", 1.0)],
