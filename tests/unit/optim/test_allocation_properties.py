@@ -85,3 +85,14 @@ def test_priority_served_first(problem: Problem) -> None:
 def test_network_plans_are_feasible(problem: Problem) -> None:
     """The min-cost-flow method keeps stock, capacity and demand too."""
     assert solve(problem).violations() == []
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems(method="network"))
+def test_network_plans_serve_priority_first(problem: Problem) -> None:
+    """The min-cost-flow method serves stage 1's priority kg up to rounding (a unit of the
+    heaviest product per product), also when not every priority unit can be."""
+    s = solve(problem).summary
+    a = problem.arrays
+    slack = float(a.w.max()) * a.w.size + 1e-6
+    assert s.priority_served_kg >= s.lp_priority_kg - slack
