@@ -221,6 +221,23 @@ def solve_aggregate(problem: Problem, clock: _Clock,
     return Aggregate(p_star, t_star_kg, min(1.0, t_val), all_pri, full, supply)
 
 
+def stage4_rows(problem: Problem, agg: Aggregate, slack: float = 1e-9
+                ) -> tuple[FloatArray, float]:
+    """What stage 4 keeps of stages 1-3, loosened by ``slack`` against solver tolerances:
+    per (community, product) the floor on units served (the fill rate ``t* - slack``, and
+    the priority units when every one can be served), and the total-kg floor (``-inf`` when
+    everything is served anyway)."""
+    a = problem.arrays
+    need = (a.pri + a.reg).astype(np.float64)
+    lo = np.maximum(max(0.0, agg.min_fill - slack) * a.demand - a.fixed_q, 0.0)
+    if agg.all_priority:
+        lo = np.maximum(lo, a.pri)
+    lo = np.minimum(lo, need)
+    total = (-_INF if agg.full_service
+             else agg.served_kg * (1 - slack) - _tol(agg.served_kg))
+    return lo, total
+
+
 def _min_fill_without_supply(problem: Problem) -> float:
     a = problem.arrays
     has = a.demand > 0

@@ -25,7 +25,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from baogong.optim.allocation import FloatArray, IntArray, Problem, km_grid
-from baogong.optim.allocation_agg import _INF, Aggregate, _Clock, _highs, _pass, _tol
+from baogong.optim.allocation_agg import (
+    _INF,
+    Aggregate,
+    _Clock,
+    _highs,
+    _pass,
+    stage4_rows,
+)
 
 #: Zones per square root of the communities (26 for 2,000 communities, 134 for 50,000),
 #: at least 25 and at most 200: finer zones give better prices and supplies but a larger LP.
@@ -44,23 +51,6 @@ SPLIT_CELLS = 2_000_000
 #: Seconds of pricing the bound's zone LP may take when the plan did not solve it (large
 #: instances); its prices are valid whenever it stops, only less tight.
 BOUND_PRICING_S = 60.0
-#: Stage-4 slack on the kept stage values, as the exact method's first try.
-SLACK = 1e-9
-
-
-def stage4_rows(problem: Problem, agg: Aggregate, slack: float = SLACK
-                ) -> tuple[FloatArray, float]:
-    """Per (community, product): the stage-4 floor (fractional units); the total-kg floor
-    (``-inf`` when everything is served anyway)."""
-    a = problem.arrays
-    need = (a.pri + a.reg).astype(np.float64)
-    lo = np.maximum(max(0.0, agg.min_fill - slack) * a.demand - a.fixed_q, 0.0)
-    if agg.all_priority:
-        lo = np.maximum(lo, a.pri)
-    lo = np.minimum(lo, need)
-    total = (-_INF if agg.full_service
-             else agg.served_kg * (1 - slack) - _tol(agg.served_kg))
-    return lo, total
 
 
 #: A plan's flows as (site, community, product) index arrays.

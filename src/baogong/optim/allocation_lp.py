@@ -63,6 +63,7 @@ from baogong.optim.allocation_agg import (
     _pass,
     _tol,
     solve_aggregate,
+    stage4_rows,
 )
 from baogong.optim.allocation_arcs import Candidates
 from baogong.optim.allocation_round import round_flows
@@ -233,18 +234,11 @@ def solve_transport(problem: Problem, agg: Aggregate, clock: _Clock, slack: floa
     total_row = bal0 + n_p
     pri_row = total_row + 1
     n_row = pri_row + (1 if general else 0)
-    d = a.demand[pair_c, pair_p].astype(np.float64)
-    t_lo = max(0.0, agg.min_fill - slack)
-    lb = np.maximum(t_lo * d - a.fixed_q[pair_c, pair_p], 0.0)
-    if agg.all_priority:
-        lb = np.maximum(lb, a.pri[pair_c, pair_p])
+    floor, total = stage4_rows(problem, agg, slack)
+    lb = floor[pair_c, pair_p]
     ub = need[pair_c, pair_p].astype(np.float64)
-    lb = np.minimum(lb, ub)
     row_lo = np.concatenate([np.full(n_y, -_INF), np.zeros(kg_sites.size), lb,
-                             np.full(link_pairs.size, -_INF), np.zeros(n_p),
-                             [agg.served_kg * (1 - slack) - _tol(agg.served_kg)
-                              if not agg.full_service
-                              else -_INF],
+                             np.full(link_pairs.size, -_INF), np.zeros(n_p), [total],
                              [agg.priority_kg * (1 - slack) - _tol(agg.priority_kg)]
                              if general else []])
     row_hi = np.concatenate([a.stock[ys, yp].astype(np.float64), np.zeros(kg_sites.size), ub,
