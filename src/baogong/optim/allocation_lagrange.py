@@ -140,7 +140,7 @@ def _bound(geo: mcf.Geo, stock: IntArray, sup: IntArray, lo: FloatArray, ub: Int
     val += float(np.minimum(rc, 0.0) @ cap)
     # site -> pair, left out: on the lists, then (where the list's end cannot rule it out)
     # against every supplying site
-    in_flow = np.sort(arc_q * stock.size + arc_s)
+    in_flow = arc_q * stock.size + arc_s
     lists = geo.cand_idx[pair_c]
     km_l = geo.cand_km[pair_c]
     base = w * (mu[sup] - nu) - pi[:n_sup]  # per site: rc = w km + base_s + pi_q
@@ -155,24 +155,24 @@ def _bound(geo: mcf.Geo, stock: IntArray, sup: IntArray, lo: FloatArray, ub: Int
         ok = stock[s_l] > 0
         qq = np.broadcast_to(near[:, None], s_l.shape)
         key = qq * stock.size + s_l
-        ok &= ~_member(key, in_flow)
+        ok &= ~np.isin(key, in_flow)
         rc_l = np.where(ok, w * (km_l[near] + mu[s_l] - nu) - np.nan_to_num(pi_site[s_l])
                         + pi_q[near, None], 0.0)
         capl = np.minimum(stock[s_l], ub[near, None])
         val += float((np.minimum(rc_l, 0.0) * capl).sum())
         if add:
-            _collect(rc_l, s_l, near, out_q, out_s)
+            mcf._take(rc_l, s_l, near, out_q, out_s)
     chunk = max(1, mcf._CHUNK_CELLS // max(1, n_sup))
     for lo_i in range(0, far.size, chunk):
         q = far[lo_i:lo_i + chunk]
         km = km_grid(geo.comm_xyz, geo.site_xyz, geo.matrix, geo.road_factor, pair_c[q], sup)
         rc_g = w * km + base[None, :] + pi_q[q, None]
         key = q[:, None] * stock.size + sup[None, :]
-        rc_g = np.where(_member(key, in_flow), 0.0, rc_g)
+        rc_g = np.where(np.isin(key, in_flow), 0.0, rc_g)
         capg = np.minimum(stock[sup][None, :], ub[q, None])
         val += float((np.minimum(rc_g, 0.0) * capg).sum())
         if add:
-            _collect(rc_g, np.broadcast_to(sup, rc_g.shape), q, out_q, out_s)
+            mcf._take(rc_g, np.broadcast_to(sup, rc_g.shape), q, out_q, out_s)
     extra = None
     if add:
         extra = ((np.concatenate(out_q), np.concatenate(out_s)) if out_q
@@ -183,22 +183,3 @@ def _bound(geo: mcf.Geo, stock: IntArray, sup: IntArray, lo: FloatArray, ub: Int
 def _complete(geo: mcf.Geo) -> bool:
     """Whether the nearest-site lists hold every site (nothing is off a list)."""
     return bool(geo.cand_idx.shape[1] >= geo.site_xyz.shape[0])
-
-
-def _member(key: IntArray, sorted_keys: IntArray) -> np.ndarray:
-    """Elementwise: is ``key`` in ``sorted_keys``."""
-    pos = np.searchsorted(sorted_keys, key)
-    pos = np.minimum(pos, max(0, sorted_keys.size - 1))
-    return (sorted_keys[pos] == key) if sorted_keys.size else np.zeros(key.shape, bool)
-
-
-def _collect(rc: FloatArray, sites: IntArray, pairs: IntArray, out_q: list[IntArray],
-             out_s: list[IntArray], per_pair: int = 8) -> None:
-    """Append each row's most negative reduced costs (below -1e-9, at most ``per_pair``)."""
-    m = min(per_pair, rc.shape[1])
-    part = (np.argpartition(rc, m - 1, axis=1)[:, :m] if m < rc.shape[1]
-            else np.broadcast_to(np.arange(rc.shape[1]), rc.shape))
-    vals = np.take_along_axis(rc, part, axis=1)
-    rows, cols = np.nonzero(vals < -1e-6)
-    out_q.append(pairs[rows])
-    out_s.append(np.take_along_axis(sites, part, axis=1)[rows, cols])
