@@ -33,6 +33,7 @@ from baogong.optim.allocation_agg import (
     _pass,
     stage4_rows,
 )
+from baogong.optim.allocation_lagrange import best_reward, pair_value
 
 #: Zones per square root of the communities (26 for 2,000 communities, 134 for 50,000),
 #: at least 25 and at most 200: finer zones give better prices and supplies but a larger LP.
@@ -275,22 +276,39 @@ def kgkm_bound(problem: Problem, agg: Aggregate, clock: _Clock,
         for p in range(n_p):
             comm = np.flatnonzero(need[:, p] > 0)
             stock = np.where(usable[:, p], a.stock[:, p], 0).astype(np.int64)
+            seed_q, seed_s = _seed_arcs(seed, p, comm)
             jobs.append(("lagrange", p, stock, lo[comm, p], comm,
                          need[comm, p].astype(np.int64), mu, nu, float(a.w[p]),
-                         problem.options.nearest_k))
+                         problem.options.nearest_k, seed_q, seed_s))
         outs = workers.run(jobs)  # type: ignore[arg-type]
     finally:
         workers.close()
+    parts = []
     bound = 0.0
-    for out in outs:
-        v, _load, calls, secs = out  # type: ignore[misc]
-        bound += v
+    for job, out in zip(jobs, outs, strict=True):
+        _v, _load, calls, secs, price, const = out  # type: ignore[misc]
         clock.calls += calls
         clock.solver_s += secs
+        parts.append((price, job[3], job[5], job[8]))
+        bound += const
+    # the subproblems' certificates hold for any reward: take the best one
+    reward = best_reward(parts, total) if np.isfinite(total) else 0.0
     bound -= float(mu[usable.any(axis=1)] @ a.cap[usable.any(axis=1)])
-    if np.isfinite(total):
-        bound += nu * total
+    bound += reward * total if np.isfinite(total) else 0.0
+    for price, lo_p, ub_p, w_p in parts:
+        bound += pair_value(price - w_p * reward, lo_p, ub_p)
     return max(bound, 0.0)
+
+
+def _seed_arcs(seed: Seed | None, p: int, comm: IntArray) -> tuple[IntArray, IntArray]:
+    """The seed's flows of product ``p`` as (pair, site): pairs index ``comm`` (increasing)."""
+    if seed is None or comm.size == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    site, c, prod = seed
+    on = prod == p
+    q = np.minimum(np.searchsorted(comm, c[on]), comm.size - 1)
+    ok = comm[q] == c[on]
+    return q[ok].astype(np.int64), site[on][ok].astype(np.int64)
 
 
 def timed_bound(problem: Problem, agg: Aggregate,

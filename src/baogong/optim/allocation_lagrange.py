@@ -9,14 +9,18 @@ and a reward ``nu`` per kg served, it falls apart into one transport problem per
 
 and ``sum_p V_p - sum_s mu_s cap_s + nu T`` is a lower bound on the stage-4 LP for *any*
 ``mu, nu >= 0`` (weak duality; equal to it at the LP's own duals). This module solves
-``V_p`` as an integer min-cost flow (OR-Tools, in a flow worker) and turns the flow's node
-potentials into a *certified* lower bound: for node prices ``pi`` of the product's
-transport LP (source -> site -> pair -> sink, every variable boxed), ``sum_v pi_v b_v +
-sum_a min(0, c_a - pi_tail + pi_head) u_a`` is a lower bound on ``V_p`` whatever ``pi`` is,
-so the rounding of costs to integers and the fractional floors cost nothing in validity,
-and arcs left out of the flow are covered by adding their negative reduced costs (sites off
-a pair's nearest-site list are at least the list's last km away, so only pairs that could
-have one are measured against every site).
+``V_p`` as an integer min-cost flow (OR-Tools, in a flow worker) on a subset of the arcs and
+turns the flow into a *certified* lower bound through the LP dual of ``V_p`` with a price
+``a_s >= 0`` on each site's stock: given ``a``, every pair's best price is
+
+    m_q = min over every supplying site of  w (km_sq + mu_s - nu) + a_s,
+
+worth ``m_q lo_q`` when ``m_q >= 0`` and ``m_q ub_q`` otherwise, so
+``sum_q that - sum_s a_s stock_s <= V_p`` whatever ``a`` is. ``a`` is read off the flow's
+potentials; the minimum runs over *all* sites (those off a pair's nearest-site list only
+where the list's end cannot rule them out), so cost rounding, fractional floors and arcs
+left out of the flow cost nothing in validity, only in tightness. Where the minimum is
+reached off the flow's arcs, those arcs are added and the flow solved again (pricing).
 """
 
 from __future__ import annotations
@@ -30,43 +34,64 @@ from baogong.optim.allocation import FloatArray, IntArray, km_grid
 
 #: Integer cost units per kg x km in the flow (1 m).
 _SCALE = 1000.0
-#: Pricing rounds that add arcs of negative reduced cost before the bound is taken
-#: (products of at most ``mcf._WIDE_CELLS`` cells; larger ones only add the correction).
+#: Pricing rounds: the flow solved again with the arcs that price better added.
 _ROUNDS = 4
+#: Arcs added per pair and pricing round.
+_PER_PAIR = 8
 
 #: ("lagrange", p, stock per site, floor per pair (fractional), communities, demand per
-#: pair, rent per kg per site, reward per kg, kg per unit, nearest k)
-Job = tuple[str, int, IntArray, FloatArray, IntArray, IntArray, FloatArray, float, float, int]
-#: bound on V_p (kg x km), units per site in the flow, solver calls, solver seconds
-Out = tuple[float, IntArray, int, float]
+#: pair, rent per kg per site, reward per kg, kg per unit, nearest k, seed arcs as (pair,
+#: site): a plan's flows of the product, the arcs the subproblem most likely needs)
+Job = tuple[str, int, IntArray, FloatArray, IntArray, IntArray, FloatArray, float, float, int,
+            IntArray, IntArray]
+#: bound on V_p (kg x km), units per site in the flow, solver calls, solver seconds, and the
+#: bound's certificate: each pair's best price before the reward (``m_q + w nu``) and
+#: ``-sum_s a_s stock_s``, with which the bound holds for any other reward too
+Out = tuple[float, IntArray, int, float, FloatArray, float]
 
 
 def solve_job(geo: mcf.Geo, job: Job, by_site: IntArray | None = None) -> Out:
     """Solve one product's subproblem; return its certified lower bound and its loads."""
-    _kind, _p, stock, lo, pair_c, ub, mu, nu, w, k = job
+    _kind, _p, stock, lo, pair_c, ub, mu, nu, w, k, seed_q, seed_s = job
     n_s = stock.size
     sup = np.flatnonzero(stock > 0)
     lo_int = np.minimum(np.ceil(lo - 1e-9).astype(np.int64), ub)
-    if pair_c.size == 0:
-        return 0.0, np.zeros(n_s, np.int64), 0, 0.0
-    if sup.size == 0:  # nothing to ship: the floors cannot be met, no finite bound
-        return (0.0 if not lo.any() else np.inf), np.zeros(n_s, np.int64), 0, 0.0
+    if pair_c.size == 0 or sup.size == 0:  # without stock the floors have no finite bound
+        inf = np.full(pair_c.size, np.inf)
+        return (np.inf if lo.any() else 0.0), np.zeros(n_s, np.int64), 0, 0.0, inf, 0.0
     arc_q, arc_s, arc_km = mcf.product_arcs(geo, stock, pair_c, ub, k, by_site)
-    wide = pair_c.size * sup.size <= mcf._WIDE_CELLS
+    ok = stock[seed_s] > 0
+    arc_q, arc_s, arc_km = _merge(geo, pair_c, arc_q, arc_s, arc_km, seed_q[ok], seed_s[ok])
     calls, secs = 0, 0.0
+    best, cert = -np.inf, (np.zeros(0), 0.0)
     for rnd in range(_ROUNDS + 1):
         flow, d, t = _flow(stock, sup, lo_int, ub, arc_q, arc_s, arc_km, mu, nu)
         calls, secs = calls + 1, secs + t
-        bound, extra = _bound(geo, stock, sup, lo, ub, pair_c, arc_q, arc_s, arc_km, mu, nu, w,
-                              d, add=wide and rnd < _ROUNDS)
-        if extra is None or extra[0].size == 0:
+        bound, new_q, new_s, price, const = _bound(geo, stock, sup, lo, ub, pair_c, arc_q,
+                                                   arc_s, arc_km, mu, nu, w, d)
+        if bound > best:
+            best, cert = bound, (price, const)
+        n_arcs = arc_q.size
+        if rnd < _ROUNDS:
+            arc_q, arc_s, arc_km = _merge(geo, pair_c, arc_q, arc_s, arc_km, new_q, new_s)
+        if arc_q.size == n_arcs:
             break
-        arc_q = np.concatenate([arc_q, extra[0]])
-        arc_s = np.concatenate([arc_s, extra[1]])
-        arc_km = np.concatenate([arc_km, geo.km(extra[1], pair_c[extra[0]])])
     load = np.zeros(n_s, np.int64)
     np.add.at(load, arc_s, flow)
-    return bound, load, calls, secs
+    return best, load, calls, secs, cert[0], cert[1]
+
+
+def _merge(geo: mcf.Geo, pair_c: IntArray, arc_q: IntArray, arc_s: IntArray,
+           arc_km: FloatArray, new_q: IntArray, new_s: IntArray
+           ) -> tuple[IntArray, IntArray, FloatArray]:
+    """The arcs with ``(new_q, new_s)`` added where they are not already."""
+    n_s = geo.site_xyz.shape[0]
+    key = new_q * n_s + new_s
+    _, first = np.unique(key, return_index=True)
+    first = first[~np.isin(key[first], arc_q * n_s + arc_s)]
+    new_q, new_s = new_q[first], new_s[first]
+    return (np.concatenate([arc_q, new_q]), np.concatenate([arc_s, new_s]),
+            np.concatenate([arc_km, geo.km(new_s, pair_c[new_q])]))
 
 
 def _flow(stock: IntArray, sup: IntArray, lo: IntArray, ub: IntArray, arc_q: IntArray,
@@ -112,72 +137,89 @@ def _flow(stock: IntArray, sup: IntArray, lo: IntArray, ub: IntArray, arc_q: Int
 
 def _bound(geo: mcf.Geo, stock: IntArray, sup: IntArray, lo: FloatArray, ub: IntArray,
            pair_c: IntArray, arc_q: IntArray, arc_s: IntArray, arc_km: FloatArray,
-           mu: FloatArray, nu: float, w: float, d: IntArray, add: bool
-           ) -> tuple[float, tuple[IntArray, IntArray] | None]:
-    """Certified lower bound on ``V_p`` from the potentials ``d`` (kg x km), and with
-    ``add`` the arcs left out with a negative reduced cost (at most 8 per pair).
+           mu: FloatArray, nu: float, w: float, d: IntArray
+           ) -> tuple[float, IntArray, IntArray, FloatArray, float]:
+    """Certified lower bound on ``V_p`` (kg x km) from the flow's potentials ``d`` (see the
+    module docstring), and the arcs (pair, site) that price better than every arc of the
+    pair in the flow (at most ``_PER_PAIR`` per pair, cheapest first), then the certificate
+    (see :data:`Out`).
 
-    Prices per unit: ``pi = -d w / _SCALE``. The LP: source (supply S = total stock) ->
-    site (<= stock) -> pair (<= min(stock, ub)) -> sink (<= ub - lo; the pair keeps ``lo``),
-    source -> sink (<= S) for stock left; every arc's reduced cost at these prices enters
-    with its capacity where it is negative.
+    Site prices: ``a_s = max(0, pi_source - pi_s)`` with ``pi = -d w / _SCALE``, the value
+    of a unit of the site's stock in the flow.
     """
     n_sup, n_q = sup.size, lo.size
     pi = -d.astype(np.float64) * w / _SCALE
-    pi_site = np.full(stock.size, np.nan)
-    pi_site[sup] = pi[:n_sup]
-    pi_q = pi[n_sup:n_sup + n_q]
-    pi_src, pi_sink = pi[n_sup + n_q], pi[n_sup + n_q + 1]
-    s_tot = float(stock[sup].sum())
-    val = pi_src * s_tot - float(pi_q @ lo) - pi_sink * (s_tot - float(lo.sum()))
-    st = stock[sup].astype(np.float64)
-    val += float(np.minimum(0.0, -pi_src + pi[:n_sup]) @ st)          # source -> site
-    val += float(np.minimum(0.0, -pi_q + pi_sink) @ (ub - lo))         # pair -> sink
-    val += min(0.0, -pi_src + pi_sink) * s_tot                         # source -> sink
-    # site -> pair, in the flow
-    rc = w * (arc_km + mu[arc_s] - nu) - pi_site[arc_s] + pi_q[arc_q]
-    cap = np.minimum(stock[arc_s], ub[arc_q]).astype(np.float64)
-    val += float(np.minimum(rc, 0.0) @ cap)
-    # site -> pair, left out: on the lists, then (where the list's end cannot rule it out)
-    # against every supplying site
-    in_flow = arc_q * stock.size + arc_s
-    lists = geo.cand_idx[pair_c]
-    km_l = geo.cand_km[pair_c]
-    base = w * (mu[sup] - nu) - pi[:n_sup]  # per site: rc = w km + base_s + pi_q
-    floor_rc = w * (km_l[:, -1] if km_l.shape[1] else np.zeros(n_q)) + base.min() + pi_q
-    far = np.flatnonzero(floor_rc < 0) if km_l.shape[1] and not _complete(geo) else (
-        np.arange(n_q) if not km_l.shape[1] else np.zeros(0, np.int64))
-    near = np.setdiff1d(np.arange(n_q), far, assume_unique=True)
+    alpha = np.maximum(pi[n_sup + n_q] - pi[:n_sup], 0.0)
+    phi = np.full(stock.size, np.inf)  # per unit, w km excluded
+    phi[sup] = w * mu[sup] + alpha
+    in_flow = np.full(n_q, np.inf)  # each pair's cheapest arc in the flow
+    np.minimum.at(in_flow, arc_q, w * arc_km + phi[arc_s])
+    lists, km_l = geo.cand_idx[pair_c], geo.cand_km[pair_c]
+    cost_l = w * km_l + phi[lists]
+    best = np.min(cost_l, axis=1, initial=np.inf)
     out_q: list[IntArray] = []
     out_s: list[IntArray] = []
-    if near.size and km_l.shape[1]:
-        s_l = lists[near]
-        ok = stock[s_l] > 0
-        qq = np.broadcast_to(near[:, None], s_l.shape)
-        key = qq * stock.size + s_l
-        ok &= ~np.isin(key, in_flow)
-        rc_l = np.where(ok, w * (km_l[near] + mu[s_l] - nu) - np.nan_to_num(pi_site[s_l])
-                        + pi_q[near, None], 0.0)
-        capl = np.minimum(stock[s_l], ub[near, None])
-        val += float((np.minimum(rc_l, 0.0) * capl).sum())
-        if add:
-            mcf._take(rc_l, s_l, near, out_q, out_s)
+    _better(cost_l, lists, np.arange(n_q), in_flow, out_q, out_s)
+    if _complete(geo):
+        far = np.zeros(0, np.int64)
+    elif km_l.shape[1]:  # off the list: at least the list's last km away
+        far = np.flatnonzero(w * km_l[:, -1] * (1 - 1e-9) + phi[sup].min() < best)
+    else:
+        far = np.arange(n_q)
     chunk = max(1, mcf._CHUNK_CELLS // max(1, n_sup))
-    for lo_i in range(0, far.size, chunk):
-        q = far[lo_i:lo_i + chunk]
+    for i in range(0, far.size, chunk):
+        q = far[i:i + chunk]
         km = km_grid(geo.comm_xyz, geo.site_xyz, geo.matrix, geo.road_factor, pair_c[q], sup)
-        rc_g = w * km + base[None, :] + pi_q[q, None]
-        key = q[:, None] * stock.size + sup[None, :]
-        rc_g = np.where(np.isin(key, in_flow), 0.0, rc_g)
-        capg = np.minimum(stock[sup][None, :], ub[q, None])
-        val += float((np.minimum(rc_g, 0.0) * capg).sum())
-        if add:
-            mcf._take(rc_g, np.broadcast_to(sup, rc_g.shape), q, out_q, out_s)
-    extra = None
-    if add:
-        extra = ((np.concatenate(out_q), np.concatenate(out_s)) if out_q
-                 else (np.zeros(0, np.int64), np.zeros(0, np.int64)))
-    return val, extra
+        cost_g = w * km + phi[sup][None, :]
+        best[q] = np.minimum(best[q], cost_g.min(axis=1))
+        _better(cost_g, np.broadcast_to(sup, cost_g.shape), q, in_flow, out_q, out_s)
+    const = -float(alpha @ stock[sup])
+    bound = pair_value(best - w * nu, lo, ub) + const
+    if not out_q:
+        return bound, np.zeros(0, np.int64), np.zeros(0, np.int64), best, const
+    return bound, np.concatenate(out_q), np.concatenate(out_s), best, const
+
+
+def pair_value(m: FloatArray, lo: FloatArray, ub: IntArray) -> float:
+    """``sum_q m_q lo_q`` where ``m_q >= 0``, ``m_q ub_q`` elsewhere (0 where nothing is owed)."""
+    return float(np.where(m >= 0, np.where(lo > 0, m * lo, 0.0), m * ub).sum())
+
+
+def best_reward(parts: list[tuple[FloatArray, FloatArray, IntArray, float]], total: float
+                ) -> float:
+    """The reward per kg served that maximises ``sum_p sum_q value(price_q - w_p nu) + nu
+    total`` over ``nu >= 0`` (``parts``: per product each pair's price, floor, demand, and
+    kg per unit). The sum is concave and piecewise linear in ``nu``, with slope ``total -
+    sum of w lo`` falling by ``w (ub - lo)`` at each pair's ``price / w``: the best ``nu``
+    is where the slope turns negative."""
+    brk = np.concatenate([pr / w for pr, _lo, _ub, w in parts])
+    drop = np.concatenate([w * (ub - lo) for _pr, lo, ub, w in parts])
+    finite = np.isfinite(brk)  # pairs no stock can reach never turn
+    brk, drop = brk[finite], drop[finite]
+    slope0 = total - sum(float(w * lo.sum()) for _pr, lo, _ub, w in parts)
+    if slope0 <= 0 or brk.size == 0:
+        return 0.0
+    order = np.argsort(brk, kind="stable")
+    after = slope0 - np.cumsum(drop[order])
+    turn = int(np.searchsorted(-after, 0.0))  # first breakpoint where the slope is <= 0
+    return float(max(0.0, brk[order][min(turn, brk.size - 1)]))
+
+
+def _better(cost: FloatArray, sites: IntArray, rows: IntArray, in_flow: FloatArray,
+            out_q: list[IntArray], out_s: list[IntArray]) -> None:
+    """Append, per row (pair ``rows[i]``), the sites of at most ``_PER_PAIR`` cheapest costs
+    below the pair's cheapest arc in the flow (duplicates of flow arcs are filtered later)."""
+    if cost.shape[1] == 0:
+        return
+    m = min(_PER_PAIR, cost.shape[1])
+    part = np.argpartition(cost, m - 1, axis=1)[:, :m] if m < cost.shape[1] else (
+        np.broadcast_to(np.arange(cost.shape[1]), cost.shape))
+    c = np.take_along_axis(cost, part, axis=1)
+    gap = in_flow[rows][:, None] - c
+    keep = gap > 1e-7 * (1.0 + np.abs(c))
+    r, j = np.nonzero(keep)
+    out_q.append(rows[r])
+    out_s.append(np.take_along_axis(np.asarray(sites), part, axis=1)[r, j])
 
 
 def _complete(geo: mcf.Geo) -> bool:

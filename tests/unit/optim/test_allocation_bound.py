@@ -140,3 +140,30 @@ def test_zone_lp_with_one_site_per_zone_prices_its_way_to_the_optimum(
     narrow = allocation_bound.zone_lp(mid, agg, clock)
     assert narrow.short_kg <= 1e-6 * agg.served_kg
     assert narrow.value == pytest.approx(plain.value, rel=1e-6)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_best_reward_is_the_best_of_any_reward(seed: int) -> None:
+    """The reward chosen from the subproblems' certificates gives a bound at least as high
+    as any reward on a fine grid (the certificate's value is concave in the reward)."""
+    from baogong.optim.allocation_lagrange import best_reward, pair_value
+
+    rng = np.random.default_rng(seed)
+    parts = []
+    for w in (0.5, 2.0, 10.0):
+        n = 40
+        ub = rng.integers(0, 30, n)
+        lo = np.floor(ub * rng.uniform(0, 1, n) * 4) / 4
+        price = w * rng.uniform(-5, 60, n)
+        price[rng.random(n) < 0.1] = np.inf  # pairs no stock reaches
+        lo[~np.isfinite(price)] = 0.0
+        parts.append((price, lo, ub, w))
+    total = sum(float(w * (lo.sum() + 0.6 * (ub - lo).sum())) for _p, lo, ub, w in parts)
+
+    def value(nu: float) -> float:
+        return nu * total + sum(pair_value(p - w * nu, lo, ub) for p, lo, ub, w in parts)
+
+    best = best_reward(parts, total)
+    grid = np.linspace(0, 80, 4001)
+    assert best >= 0
+    assert value(best) >= max(value(float(nu)) for nu in grid) - 1e-6
