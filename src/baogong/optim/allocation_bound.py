@@ -41,6 +41,10 @@ ZONES_PER_ROOT = 0.6
 #: Sites per zone in the first zone LP (the nearest by mean distance), besides each site's
 #: nearest zone; pricing adds the rest where the duals ask for them.
 ZONE_SITES = 40
+#: ... and at least this many times a zone's share of the sites (sites / zones): on the
+#: city, 112 per zone, with which its zone LP converges (with 40 the slack columns carried
+#: demand for minutes of pricing).
+ZONE_SHARE = 3
 #: Pricing rounds of the zone LP (zone x site arcs added where the duals ask for them).
 PRICE_ROUNDS = 30
 #: Arcs added per zone and product and pricing round (the most negative reduced costs).
@@ -50,8 +54,9 @@ PER_ROW = 8
 #: minutes, so the city keeps the locality proxy's supplies).
 SPLIT_CELLS = 2_000_000
 #: Seconds of pricing the bound's zone LP may take when the plan did not solve it (large
-#: instances); its prices are valid whenever it stops, only less tight.
-BOUND_PRICING_S = 60.0
+#: instances); its prices are valid whenever it stops, but far less tight before it has
+#: converged (the city's takes 3-5 minutes).
+BOUND_PRICING_S = 600.0
 
 
 #: A plan's flows as (site, community, product) index arrays.
@@ -115,8 +120,8 @@ def zone_lp(problem: Problem, agg: Aggregate, clock: _Clock, n_zone: int | None 
     lo, total = stage4_rows(problem, agg)
     t0 = time.perf_counter()
     n_site = sites.size
-    per_zone = min(n_site, ZONE_SITES)
     n_zone = min(n_zone or zone_count(problem), comms.size)
+    per_zone = min(n_site, max(ZONE_SITES, ZONE_SHARE * n_site // n_zone))
     weight = (need[comms] * w).sum(axis=1)
     lab, n_zone = _zones(a.comm_xyz[comms], weight, n_zone)
     # demand-weighted mean km from each zone to each site

@@ -47,7 +47,11 @@ def allocate(
                               problem.fixed_flows, options)
     except DomainError as exc:
         raise fail(exc.text()) from exc
-    result = solve(problem)
+    if quiet:
+        result = solve(problem)
+    else:
+        with console.status(_("Solving the allocation…")):
+            result = solve(problem)
     try:
         write_plan(result, output)
     except OSError as exc:

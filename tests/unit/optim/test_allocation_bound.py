@@ -137,6 +137,7 @@ def test_zone_lp_with_one_site_per_zone_prices_its_way_to_the_optimum(
     agg = solve_aggregate(mid, clock)
     plain = allocation_bound.zone_lp(mid, agg, clock)
     monkeypatch.setattr(allocation_bound, "ZONE_SITES", 1)
+    monkeypatch.setattr(allocation_bound, "ZONE_SHARE", 0)
     narrow = allocation_bound.zone_lp(mid, agg, clock)
     assert narrow.short_kg <= 1e-6 * agg.served_kg
     assert narrow.value == pytest.approx(plain.value, rel=1e-6)
