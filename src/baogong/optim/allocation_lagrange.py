@@ -36,8 +36,6 @@ from baogong.optim.allocation import FloatArray, IntArray, km_grid
 _SCALE = 1000.0
 #: Pricing rounds: the flow solved again with the arcs that price better added.
 _ROUNDS = 4
-#: Arcs added per pair and pricing round.
-_PER_PAIR = 8
 
 #: ("lagrange", p, stock per site, floor per pair (fractional), communities, demand per
 #: pair, rent per kg per site, reward per kg, kg per unit, nearest k, seed arcs as (pair,
@@ -141,7 +139,7 @@ def _bound(geo: mcf.Geo, stock: IntArray, sup: IntArray, lo: FloatArray, ub: Int
            ) -> tuple[float, IntArray, IntArray, FloatArray, float]:
     """Certified lower bound on ``V_p`` (kg x km) from the flow's potentials ``d`` (see the
     module docstring), and the arcs (pair, site) that price better than every arc of the
-    pair in the flow (at most ``_PER_PAIR`` per pair, cheapest first), then the certificate
+    pair in the flow (at most ``mcf._PER_PAIR`` per pair, cheapest first), then the certificate
     (see :data:`Out`).
 
     Site prices: ``a_s = max(0, pi_source - pi_s)`` with ``pi = -d w / _SCALE``, the value
@@ -207,19 +205,11 @@ def best_reward(parts: list[tuple[FloatArray, FloatArray, IntArray, float]], tot
 
 def _better(cost: FloatArray, sites: IntArray, rows: IntArray, in_flow: FloatArray,
             out_q: list[IntArray], out_s: list[IntArray]) -> None:
-    """Append, per row (pair ``rows[i]``), the sites of at most ``_PER_PAIR`` cheapest costs
-    below the pair's cheapest arc in the flow (duplicates of flow arcs are filtered later)."""
-    if cost.shape[1] == 0:
-        return
-    m = min(_PER_PAIR, cost.shape[1])
-    part = np.argpartition(cost, m - 1, axis=1)[:, :m] if m < cost.shape[1] else (
-        np.broadcast_to(np.arange(cost.shape[1]), cost.shape))
-    c = np.take_along_axis(cost, part, axis=1)
-    gap = in_flow[rows][:, None] - c
-    keep = gap > 1e-7 * (1.0 + np.abs(c))
-    r, j = np.nonzero(keep)
-    out_q.append(rows[r])
-    out_s.append(np.take_along_axis(np.asarray(sites), part, axis=1)[r, j])
+    """Append, per row (pair ``rows[i]``), the sites of at most ``mcf._PER_PAIR`` cheapest
+    costs below the pair's cheapest arc in the flow."""
+    if cost.shape[1]:
+        gap = cost - in_flow[rows][:, None] + 1e-7 * (1.0 + np.abs(cost))
+        mcf._take(gap, np.asarray(sites), rows, out_q, out_s)
 
 
 def _complete(geo: mcf.Geo) -> bool:
