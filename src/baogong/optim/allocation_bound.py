@@ -291,7 +291,7 @@ def kgkm_bound(problem: Problem, agg: Aggregate, clock: _Clock,
     parts = []
     bound = 0.0
     for job, out in zip(jobs, outs, strict=True):
-        _v, _load, calls, secs, price, const = out  # type: ignore[misc]
+        calls, secs, price, const = out  # type: ignore[misc]
         clock.calls += calls
         clock.solver_s += secs
         parts.append((price, job[3], job[5], job[8]))

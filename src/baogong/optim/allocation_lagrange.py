@@ -42,28 +42,26 @@ _ROUNDS = 4
 #: site): a plan's flows of the product, the arcs the subproblem most likely needs)
 Job = tuple[str, int, IntArray, FloatArray, IntArray, IntArray, FloatArray, float, float, int,
             IntArray, IntArray]
-#: bound on V_p (kg x km), units per site in the flow, solver calls, solver seconds, and the
-#: bound's certificate: each pair's best price before the reward (``m_q + w nu``) and
-#: ``-sum_s a_s stock_s``, with which the bound holds for any other reward too
-Out = tuple[float, IntArray, int, float, FloatArray, float]
+#: solver calls, solver seconds, and the certificate of the best round: each pair's best
+#: price before the reward (``m_q + w nu``) and ``-sum_s a_s stock_s``, with which the bound
+#: on ``V_p`` holds for any reward (see :func:`pair_value`, :func:`best_reward`)
+Out = tuple[int, float, FloatArray, float]
 
 
 def solve_job(geo: mcf.Geo, job: Job, by_site: IntArray | None = None) -> Out:
-    """Solve one product's subproblem; return its certified lower bound and its loads."""
+    """Solve one product's subproblem; return the certificate of its lower bound."""
     _kind, _p, stock, lo, pair_c, ub, mu, nu, w, k, seed_q, seed_s = job
-    n_s = stock.size
     sup = np.flatnonzero(stock > 0)
     lo_int = np.minimum(np.ceil(lo - 1e-9).astype(np.int64), ub)
     if pair_c.size == 0 or sup.size == 0:  # without stock the floors have no finite bound
-        inf = np.full(pair_c.size, np.inf)
-        return (np.inf if lo.any() else 0.0), np.zeros(n_s, np.int64), 0, 0.0, inf, 0.0
+        return 0, 0.0, np.full(pair_c.size, np.inf), 0.0
     arc_q, arc_s, arc_km = mcf.product_arcs(geo, stock, pair_c, ub, k, by_site)
     ok = stock[seed_s] > 0
     arc_q, arc_s, arc_km = _merge(geo, pair_c, arc_q, arc_s, arc_km, seed_q[ok], seed_s[ok])
     calls, secs = 0, 0.0
     best, cert = -np.inf, (np.zeros(0), 0.0)
     for rnd in range(_ROUNDS + 1):
-        flow, d, t = _flow(stock, sup, lo_int, ub, arc_q, arc_s, arc_km, mu, nu)
+        d, t = _flow(stock, sup, lo_int, ub, arc_q, arc_s, arc_km, mu, nu)
         calls, secs = calls + 1, secs + t
         bound, new_q, new_s, price, const = _bound(geo, stock, sup, lo, ub, pair_c, arc_q,
                                                    arc_s, arc_km, mu, nu, w, d)
@@ -74,9 +72,7 @@ def solve_job(geo: mcf.Geo, job: Job, by_site: IntArray | None = None) -> Out:
             arc_q, arc_s, arc_km = _merge(geo, pair_c, arc_q, arc_s, arc_km, new_q, new_s)
         if arc_q.size == n_arcs:
             break
-    load = np.zeros(n_s, np.int64)
-    np.add.at(load, arc_s, flow)
-    return best, load, calls, secs, cert[0], cert[1]
+    return calls, secs, cert[0], cert[1]
 
 
 def _merge(geo: mcf.Geo, pair_c: IntArray, arc_q: IntArray, arc_s: IntArray,
@@ -94,9 +90,9 @@ def _merge(geo: mcf.Geo, pair_c: IntArray, arc_q: IntArray, arc_s: IntArray,
 
 def _flow(stock: IntArray, sup: IntArray, lo: IntArray, ub: IntArray, arc_q: IntArray,
           arc_s: IntArray, arc_km: FloatArray, mu: FloatArray, nu: float
-          ) -> tuple[IntArray, IntArray, float]:
-    """The integer flow on the arcs: arc flows, node potentials (nodes: sites ``sup``, pairs,
-    source, sink), solver seconds. A source -> pair arc per pair, dearer than any route,
+          ) -> tuple[IntArray, float]:
+    """The integer flow on the arcs: its node potentials (nodes: sites ``sup``, pairs,
+    source, sink) and the solver seconds. A source -> pair arc per pair, dearer than any route,
     keeps the floors feasible whatever the arcs (its flow only weakens the bound)."""
     from ortools.graph.python import min_cost_flow
 
@@ -130,7 +126,7 @@ def _flow(stock: IntArray, sup: IntArray, lo: IntArray, ub: IntArray, arc_q: Int
     d = mcf.potentials(supplies.size, tails, heads, caps, costs, flows)
     if d is None:
         raise RuntimeError("min-cost flow: no optimal potentials")
-    return flows[n_sup:n_sup + arc_q.size], d, secs
+    return d, secs
 
 
 def _bound(geo: mcf.Geo, stock: IntArray, sup: IntArray, lo: FloatArray, ub: IntArray,
