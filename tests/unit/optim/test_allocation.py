@@ -215,6 +215,24 @@ def test_methods_agree_on_stages_1_to_3(tiny: Problem) -> None:
     assert net.served_kg == pytest.approx(exact.served_kg, rel=1e-3)
 
 
+@pytest.mark.parametrize("seed", [4, 11])
+def test_exact_rounding_keeps_the_fair_share(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stage 3 in whole units: the exact method's lowest fill rate stays close to the LP's
+    t* (plain rounding fell to 0.81 against t* = 0.85 on seed 4), with the same kg served as
+    plain rounding."""
+    from baogong.optim import allocation_lp
+
+    pb = load_bench().make_problem(40, 6, 4, seed=seed, options=Options(method="exact"))
+    r = solve(pb)
+    monkeypatch.setattr(allocation_lp, "reflow", lambda *args: None)
+    plain = solve(pb).summary
+    assert not r.violations()
+    assert r.summary.served_kg == pytest.approx(plain.served_kg, rel=1e-12)
+    assert r.summary.priority_served_kg >= plain.priority_served_kg - 1e-6
+    assert r.summary.min_fill_rate > plain.min_fill_rate
+    assert r.summary.min_fill_rate >= r.summary.lp_min_fill_rate - 0.005
+
+
 def test_network_flows_are_optimal_when_capacity_does_not_bind(tiny: Problem) -> None:
     """Without capacity coupling the products decouple, and the network method's priced flows
     reach the exact LP's kg x km (up to whole units), each product proven optimal."""
