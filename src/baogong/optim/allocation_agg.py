@@ -117,15 +117,12 @@ def _fill_functions(problem: Problem, t: float) -> FloatArray:
     return out
 
 
-def solve_aggregate(problem: Problem, clock: _Clock, site_km: FloatArray | None = None,
-                    prefer: FloatArray | None = None) -> Aggregate:
+def solve_aggregate(problem: Problem, clock: _Clock,
+                    site_km: FloatArray | None = None) -> Aggregate:
     """Stages 1-3 on the site-product aggregate (exact: every site reaches every community).
 
     With ``site_km`` (a distance proxy per site), a last solve picks, among the stage-1-3
     optima, the site supplies that minimise kg x proxy km (used by the network-flow stage 4).
-    With ``prefer`` (units per site and product) too, it first keeps as many kg of those
-    supplies as it can (the tiles' split, see :mod:`allocation_tiles`), the proxy choosing
-    the rest.
     """
     import highspy
 
@@ -217,30 +214,11 @@ def solve_aggregate(problem: Problem, clock: _Clock, site_km: FloatArray | None 
         cost[:n_y] = w[yp] * site_km[ys]
         h.changeColsCost(n_col, np.arange(n_col, dtype=np.int32), cost)
         h.changeObjectiveSense(highspy.ObjSense.kMinimize)
-        if prefer is not None:
-            _prefer(h, prefer[ys, yp], upper[:n_y], w[yp] * site_km[ys],
-                    w[yp] * (2.0 * float(site_km.max(initial=0.0)) + 1.0), index, value)
         clock.run(h)
         x = np.asarray(h.getSolution().col_value)
         supply = np.zeros((n_s, n_p))
         supply[ys, yp] = x[:n_y]
-        if prefer is not None:
-            supply[ys, yp] += x[n_col:n_col + n_y]
     return Aggregate(p_star, t_star_kg, min(1.0, t_val), all_pri, full, supply)
-
-
-def _prefer(h: highspy.Highs, prefer: FloatArray, stock: FloatArray, cost: FloatArray,
-            reward: FloatArray, index: AnyInt, value: FloatArray) -> None:
-    """Split each supply column y into y1 <= ``prefer`` (its cost lowered by ``reward``)
-    and a copy y2 for the rest of the stock (columns appended after the others, in order)."""
-    keep = np.minimum(np.maximum(prefer, 0.0), stock)
-    h.changeColsBounds(keep.size, np.arange(keep.size, dtype=np.int32), np.zeros(keep.size),
-                       keep)
-    h.changeColsCost(keep.size, np.arange(keep.size, dtype=np.int32), cost - reward)
-    n = keep.size
-    h.addCols(n, cost, np.zeros(n), stock - keep, 2 * n,
-              np.arange(0, 2 * n, 2, dtype=np.int32), np.asarray(index[:2 * n], np.int32),
-              np.asarray(value[:2 * n], np.float64))
 
 
 def stage4_rows(problem: Problem, agg: Aggregate, slack: float = 1e-9

@@ -93,3 +93,32 @@ def test_failure_before_the_flows_leaves_no_worker(monkeypatch: pytest.MonkeyPat
     with pytest.raises(ValueError, match="boom"):
         solve(_problem())
     assert set(_children()) <= before
+
+
+# Runs in a fresh interpreter so that the forked workers see the patched limits.
+_PRICING = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from allocation import make_problem
+from baogong.optim.allocation import Options, solve
+from baogong.optim import allocation_mcf as mcf
+mcf._PRICE_CELLS = mcf._WIDE_CELLS = 0  # every product counts as large (as on the city)
+mcf._LARGE_PRICE_ROUNDS = int(sys.argv[2])
+res = solve(make_problem(300, 40, 5, seed=7, options=Options(method="network")))
+assert not res.violations()
+print(res.summary.kg_km, res.summary.proven_products)
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux only")
+def test_large_products_get_a_pricing_round() -> None:
+    """One pricing round lowers a large product's kg x km most of the way to the optimum
+    that pricing to the end proves."""
+    got = {}
+    for rounds in (0, 1, 100):
+        out = subprocess.run([sys.executable, "-c", _PRICING, str(BENCH), str(rounds)],
+                             check=True, capture_output=True, text=True).stdout.split()
+        got[rounds] = (float(out[0]), int(out[1]))
+    assert got[100][1] == 5 and got[0][1] == 0
+    assert got[100][0] <= got[1][0] < got[0][0]
+    assert got[1][0] - got[100][0] < 0.1 * (got[0][0] - got[100][0])
