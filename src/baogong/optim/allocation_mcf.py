@@ -413,7 +413,8 @@ def _solve(supply: IntArray, sup_sites: IntArray, lb: IntArray, ub: IntArray, ar
            arc_s: IntArray, arc_km: FloatArray, n_s: int, total: int | None = None,
            duals: bool = False) -> tuple[IntArray, IntArray, IntArray, Potentials | None]:
     """One min-cost flow: arc flows, units each site sends to the hub, units each pair takes
-    from the hub, and with ``duals`` the optimal node potentials (:class:`Potentials`).
+    from the hub, and with ``duals`` the optimal node potentials (:class:`Potentials`) when
+    the hub is idle (with hub flow the caller adds arcs instead of pricing them).
 
     Every unit of supply ships, or with ``total`` (less than the supply) a source sends
     ``total`` units to the sites, each up to its supply; each pair takes
@@ -485,7 +486,7 @@ def _solve(supply: IntArray, sup_sites: IntArray, lb: IntArray, ub: IntArray, ar
         stay -= take
     hub_in[sup_sites] = sent
     pot = None
-    if duals:
+    if duals and not hub_out.any():  # with hub flow the caller adds arcs, not prices them
         d = potentials(n_node, tails, heads, caps, costs, flows)
         if d is not None:
             site_d = np.full(n_s, np.nan)
