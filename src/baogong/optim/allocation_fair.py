@@ -27,14 +27,15 @@ from baogong.optim.allocation import FloatArray, IntArray, Problem
 from baogong.optim.allocation_agg import Aggregate, _Clock, _highs, _Infeasible, _pass
 
 Flows = tuple[IntArray, IntArray, IntArray, IntArray, FloatArray]  # site, comm, prod, qty, km
+Arcs = tuple[IntArray, IntArray, IntArray, FloatArray]  # site, comm, prod, km
 
 
 def reflow(problem: Problem, agg: Aggregate, clock: _Clock, flows: Flows,
-           arcs: Flows) -> Flows | None:
+           arcs: Arcs) -> Flows | None:
     """The rounded ``flows`` re-distributed fairly (see the module docstring), or None when
     nothing is to gain (no pair below its integer fair share) or the LP fails.
 
-    ``arcs`` (site, comm, prod, unused, km) are further arcs allowed (the LP's).
+    ``arcs`` are further arcs allowed (the LP's).
     """
     a = problem.arrays
     n_s, n_p = a.stock.shape
@@ -56,7 +57,7 @@ def reflow(problem: Problem, agg: Aggregate, clock: _Clock, flows: Flows,
     a_s = np.concatenate([site, arcs[0]])
     a_c = np.concatenate([comm, arcs[1]])
     a_p = np.concatenate([prod, arcs[2]])
-    a_km = np.concatenate([km, arcs[4]])
+    a_km = np.concatenate([km, arcs[3]])
     ok = (units[a_s, a_p] > 0) & (hi[a_c, a_p] > 0)
     key = (a_c[ok] * n_p + a_p[ok]) * n_s + a_s[ok]
     _, first = np.unique(key, return_index=True)

@@ -424,8 +424,7 @@ def solve_lexicographic(problem: Problem) -> Result:
         qty, km = np.concatenate([xi[keep], e_qty]), np.concatenate([tr.arc_km[keep], e_km])
         extra.update(lp_kg_km=tr.kg_km, arcs=int(tr.arc_pair.size), arc_rounds=tr.rounds)
         fair = reflow(problem, agg, clock, (site, comm, prod, qty, km),
-                      (tr.arc_site, tr.pair_c[tr.arc_pair], tr.pair_p[tr.arc_pair], xi,
-                       tr.arc_km))
+                      (tr.arc_site, tr.pair_c[tr.arc_pair], tr.pair_p[tr.arc_pair], tr.arc_km))
     else:
         agg, (site, comm, prod, qty, km), rounds, proven, prices = _network(problem, clock)
         extra.update(arc_rounds=rounds, proven_products=proven)
