@@ -66,7 +66,7 @@ from baogong.optim.allocation_agg import (
     stage4_rows,
 )
 from baogong.optim.allocation_arcs import Candidates
-from baogong.optim.allocation_fair import reflow
+from baogong.optim.allocation_fair import Flows, reflow
 from baogong.optim.allocation_round import round_flows
 from baogong.optim.allocation_workers import FlowWorkers
 
@@ -376,8 +376,6 @@ EXACT_CELLS = 400_000
 #: 15.7 s at 1.5 million).
 SEED_CELLS = 50_000
 SEED_MAX_CELLS = 1_000_000
-
-Flows = tuple[IntArray, IntArray, IntArray, IntArray, FloatArray]  # site, comm, prod, qty, km
 
 
 def solve_lexicographic(problem: Problem) -> Result:
