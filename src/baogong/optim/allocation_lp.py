@@ -436,7 +436,7 @@ def solve_lexicographic(problem: Problem) -> Result:
         lp_served_kg=agg.served_kg + float((a.fixed_q.sum(axis=0) * a.w).sum()),
         lp_min_fill_rate=agg.min_fill, solver_s=clock.solver_s, solver_calls=clock.calls)
     result = assemble(problem, site, comm, prod, qty, km, t0, extra=extra)
-    if method == "exact" and fair is not None:
+    if fair is not None:  # the exact method: keep the better of the two roundings
         other = assemble(problem, *fair, t0, extra=extra)
         if better(other.summary, result.summary):
             result = other
