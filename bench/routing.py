@@ -29,7 +29,7 @@ from baogong.optim.routing import (
     VehicleType,
     solve,
 )
-from baogong.optim.routing_vrplib import SCALE, best_known, read_instance, solve_vrplib
+from baogong.optim.routing.vrplib import SCALE, best_known, read_instance, solve_vrplib
 
 DEFAULT_DIR = Path(
     os.environ.get(

@@ -20,8 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from baogong.optim.routing import Matrix, RoutingProblem
-from baogong.optim.routing_model import haversine_m
+from baogong.optim.routing import Matrix, RoutingProblem, haversine_m
 
 Point = tuple[float, float]
 Rows = list[list[float | None]]

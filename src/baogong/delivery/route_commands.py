@@ -35,7 +35,7 @@ def _route_json(
     input_path: Path, output: Path, time_limit: float, seed: int, osrm: str | None, quiet: bool
 ) -> None:
     from baogong.optim.routing import solve
-    from baogong.optim.routing_io import read_problem, reason_text, result_to_dict, write_json
+    from baogong.optim.routing.io import read_problem, reason_text, result_to_dict, write_json
 
     problem = read_problem(input_path)
     if osrm and problem.matrix is None:
@@ -102,8 +102,8 @@ def _route_json(
 def _route_vrplib(
     path: Path, output: Path, time_limit: float, seed: int, rounding: str | None, quiet: bool
 ) -> None:
-    from baogong.optim.routing_io import write_json
-    from baogong.optim.routing_vrplib import best_known, solve_vrplib
+    from baogong.optim.routing.io import write_json
+    from baogong.optim.routing.vrplib import best_known, solve_vrplib
 
     if not path.is_file():
         raise DomainError(N_("no such file"), record=f"file {path}", field="--vrplib")

@@ -16,7 +16,7 @@ from baogong import i18n
 from baogong.delivery.route_commands import register
 from baogong.errors import DomainError
 from baogong.optim.routing import solve
-from baogong.optim.routing_io import problem_from_dict, read_problem, result_to_dict
+from baogong.optim.routing.io import problem_from_dict, read_problem, result_to_dict
 
 DATA = Path(__file__).parents[2] / "data" / "routing"
 

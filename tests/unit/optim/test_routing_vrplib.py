@@ -9,7 +9,7 @@ import typer
 from typer.testing import CliRunner
 
 from baogong.delivery.route_commands import register
-from baogong.optim.routing_vrplib import best_known, rounding_for, solve_vrplib
+from baogong.optim.routing.vrplib import best_known, rounding_for, solve_vrplib
 
 DATA = Path(__file__).parents[2] / "data" / "routing"
 

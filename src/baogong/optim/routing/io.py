@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 from baogong.errors import DomainError
 from baogong.i18n import N_, gettext
-from baogong.optim.routing import (
+from baogong.optim.routing.model import (
     WHOLE_DAY,
     Depot,
     Matrix,

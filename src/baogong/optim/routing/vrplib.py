@@ -19,8 +19,8 @@ from typing import Any
 from pyvrp import ProblemData, read, read_solution
 from pyvrp import solve as pyvrp_solve
 
-from baogong.optim.routing import ProgressFn
-from baogong.optim.routing_model import _Budget
+from baogong.optim.routing.budget import Budget
+from baogong.optim.routing.model import ProgressFn
 
 #: Rounding convention -> factor by which PyVRP's integer distances exceed the convention.
 SCALE = {"round": 1, "trunc": 1, "dimacs": 10, "exact": 1000}
@@ -129,7 +129,7 @@ def solve_vrplib(
     data, convention = read_instance(path, rounding)
     scale = SCALE[convention]
     res = pyvrp_solve(
-        data, _Budget(time_limit_s, max_iterations, progress), seed=seed, collect_stats=False
+        data, Budget(time_limit_s, max_iterations, progress), seed=seed, collect_stats=False
     )
     best = res.best
     clients = data.clients()

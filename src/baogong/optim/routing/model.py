@@ -1,9 +1,4 @@
-"""Vehicle routing from supply sites to hand-off points, on top of PyVRP.
-
-A :class:`RoutingProblem` (depots, a heterogeneous fleet, stops with loads, windows and
-service times, an optional distance/duration matrix) goes into :func:`solve`, which returns a
-:class:`RoutingResult`: one route per vehicle used and every stop that could not be served,
-each with a reason. Nothing is dropped silently.
+"""The records of a routing problem and of its result, each checked when built.
 
 Units: loads in kg, distances in metres, durations in seconds, windows and service times in
 minutes since midnight of the planning day (windows may run past 24:00 for night work).
@@ -14,7 +9,7 @@ Every record checks itself on construction and raises :class:`RoutingInputError`
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -397,43 +392,3 @@ class RoutingResult:
 
 #: Progress callback: fraction of the time budget used (0..1) and best cost so far.
 ProgressFn = Callable[[float, float], None]
-
-
-def solve(
-    problem: RoutingProblem,
-    time_limit_s: float = 10.0,
-    seed: int = 0,
-    *,
-    max_iterations: int | None = None,
-    progress: ProgressFn | None = None,
-) -> RoutingResult:
-    """Route the day: check stops, split oversize loads, solve with PyVRP, report.
-
-    Parameters
-    ----------
-    problem
-        The routing problem.
-    time_limit_s
-        Wall-clock budget for the search (the checks and model building come on top).
-    seed
-        Seed of the random number stream; the same seed and limits give the same routes
-        when the search is stopped by ``max_iterations``.
-    max_iterations
-        Optional iteration cap (reproducible runs in tests).
-    progress
-        Optional callback, called every iteration with the fraction of time used.
-    """
-    from baogong.optim.routing_model import solve_problem
-
-    if time_limit_s < 0:
-        raise ValueError("time_limit_s < 0 not understood.")
-    if max_iterations is not None and max_iterations < 0:
-        raise ValueError("max_iterations < 0 not understood.")
-    return solve_problem(
-        problem, time_limit_s, seed, max_iterations=max_iterations, progress=progress
-    )
-
-
-def result_stops(result: RoutingResult) -> Sequence[str]:
-    """Ids of the stops visited, in route order (a split stop appears once per visit)."""
-    return [s.id for r in result.routes for s in r.stops]
