@@ -30,7 +30,8 @@ from baogong.optim.allocation import (
     greedy,
     solve,
 )
-from baogong.optim.allocation_bound import SPLIT_CELLS, zone_cells
+from baogong.optim.allocation.solver import EXACT_CELLS
+from baogong.optim.allocation.zones import SPLIT_CELLS, zone_cells
 
 SIZES = {  # communities, sites, products
     "tiny": (60, 12, 4),
@@ -128,9 +129,7 @@ def run(size: str, seed: int = 2022, kgkm_bound: bool = False) -> Row:
     t0 = time.perf_counter()
     result = solve(problem)  # timed untraced: tracemalloc slows Python code several-fold
     wall = time.perf_counter() - t0 - result.summary.bound_s
-    from baogong.optim import allocation_workers
-
-    start = allocation_workers.LAST_START[0]
+    start = result.summary.workers
     if size == "tiny":  # peak Python memory from a second, traced solve
         tracemalloc.start()
         solve(problem)
@@ -142,8 +141,6 @@ def run(size: str, seed: int = 2022, kgkm_bound: bool = False) -> Row:
     bad = result.violations()
     if bad:
         raise SystemExit(f"{size}: plan violates {bad}")
-    from baogong.optim.allocation_lp import EXACT_CELLS
-
     a = problem.arrays
     cells = int((a.pri + a.reg > 0).sum()) * int((a.active & (a.cap > 0)).sum())
     method = "exact" if cells <= EXACT_CELLS else "network"

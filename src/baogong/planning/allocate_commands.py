@@ -32,7 +32,7 @@ def allocate(
     from dataclasses import replace
 
     from baogong.optim.allocation import Problem, ProblemError, solve
-    from baogong.optim.allocation_io import read_problem, write_plan
+    from baogong.optim.allocation.io import read_problem, write_plan
 
     try:
         problem = read_problem(input)

@@ -22,8 +22,9 @@ from baogong.optim.allocation import (
     Site,
     greedy,
     solve,
+    solver,
 )
-from baogong.optim.allocation_io import parse_problem
+from baogong.optim.allocation.io import parse_problem
 
 DATA = Path(__file__).parents[2] / "data" / "allocation"
 BENCH = Path(__file__).parents[3] / "bench" / "allocation.py"
@@ -185,11 +186,9 @@ def test_restricted_arcs_match_all_arcs(tiny: Problem) -> None:
 def test_exact_lp_seeded_with_the_network_plan_proves_the_same_optimum(
         tiny: Problem, monkeypatch: pytest.MonkeyPatch) -> None:
     """Starting the exact LP from the network plan's arcs changes its speed, not its optimum."""
-    from baogong.optim import allocation_lp
-
     exact = Problem(tiny.products, tiny.sites, tiny.communities, (), Options(method="exact"))
     cold = solve(exact).summary
-    monkeypatch.setattr(allocation_lp, "SEED_CELLS", 0)
+    monkeypatch.setattr(solver, "SEED_CELLS", 0)
     result = solve(exact)
     seeded = result.summary
     assert seeded.lp_kg_km == pytest.approx(cold.lp_kg_km, rel=1e-6)
@@ -220,11 +219,9 @@ def test_exact_rounding_keeps_the_fair_share(seed: int, monkeypatch: pytest.Monk
     """Stage 3 in whole units: the exact method's lowest fill rate stays close to the LP's
     t* (plain rounding fell to 0.81 against t* = 0.85 on seed 4), with the same kg served as
     plain rounding."""
-    from baogong.optim import allocation_lp
-
     pb = load_bench().make_problem(40, 6, 4, seed=seed, options=Options(method="exact"))
     r = solve(pb)
-    monkeypatch.setattr(allocation_lp, "reflow", lambda *args: None)
+    monkeypatch.setattr(solver, "reflow", lambda *args: None)
     plain = solve(pb).summary
     assert not r.violations()
     assert r.summary.served_kg == pytest.approx(plain.served_kg, rel=1e-12)

@@ -9,7 +9,6 @@ import pytest
 from tests.unit.optim.test_allocation import load_bench
 
 from baogong.errors import DomainError
-from baogong.optim import allocation_bound
 from baogong.optim.allocation import (
     Community,
     Demand,
@@ -19,8 +18,13 @@ from baogong.optim.allocation import (
     Product,
     Site,
     solve,
+    zones,
 )
-from baogong.optim.allocation_io import parse_problem, plan_json
+from baogong.optim.allocation.aggregate import solve_aggregate
+from baogong.optim.allocation.bound import kgkm_bound
+from baogong.optim.allocation.highs import Clock
+from baogong.optim.allocation.io import parse_problem, plan_json
+from baogong.optim.allocation.lagrange import best_reward, pair_value
 
 
 def with_options(problem: Problem, **options: object) -> Problem:
@@ -57,14 +61,13 @@ def test_bound_is_below_the_lp_optimum_and_close(mid: Problem, exact_lp: float) 
 def test_bound_holds_whatever_the_prices(mid: Problem, exact_lp: float, seed: int) -> None:
     """Any capacity rents and served-kg reward give a bound no higher than the LP optimum:
     the certificate does not depend on the prices being good."""
-    from baogong.optim.allocation_agg import _Clock, solve_aggregate
 
     rng = np.random.default_rng(seed)
     n_s = mid.arrays.stock.shape[0]
     mu = rng.uniform(0, 30, n_s) * (rng.random(n_s) < 0.5)
-    clock = _Clock()
+    clock = Clock()
     agg = solve_aggregate(mid, clock)
-    bound = allocation_bound.kgkm_bound(mid, agg, clock, (mu, float(rng.uniform(0, 60))))
+    bound = kgkm_bound(mid, agg, clock, (mu, float(rng.uniform(0, 60))))
     assert 0 <= bound <= exact_lp * (1 + 1e-9)
 
 
@@ -107,7 +110,7 @@ def test_zones_cover_every_community() -> None:
     rng = np.random.default_rng(0)
     xyz = rng.normal(size=(500, 3))
     xyz /= np.linalg.norm(xyz, axis=1, keepdims=True)
-    lab, n = allocation_bound._zones(xyz, rng.uniform(1, 5, 500), 20)
+    lab, n = zones.weighted_kmeans(xyz, rng.uniform(1, 5, 500), 20)
     assert lab.shape == (500,) and n <= 20 and set(lab.tolist()) == set(range(n))
 
 
@@ -115,13 +118,12 @@ def test_zones_cover_every_community() -> None:
 def test_zone_lp_pricing_reaches_the_same_optimum_from_any_start(mid: Problem) -> None:
     """Pricing proves the zone LP optimal over every zone x site arc: starting it from a
     plan's flows, or with one site per zone, changes its columns, not its optimum."""
-    from baogong.optim.allocation_agg import _Clock, solve_aggregate
 
-    clock = _Clock()
+    clock = Clock()
     agg = solve_aggregate(mid, clock)
-    plain = allocation_bound.zone_lp(mid, agg, clock)
+    plain = zones.zone_lp(mid, agg, clock)
     plan = solve(with_options(mid, method="network"))
-    seeded = allocation_bound.zone_lp(mid, agg, clock, seed=(
+    seeded = zones.zone_lp(mid, agg, clock, seed=(
         plan.flow_site, plan.flow_comm, plan.flow_prod))
     assert plain.short_kg == 0 and seeded.short_kg == 0
     assert seeded.value == pytest.approx(plain.value, rel=1e-6)
@@ -131,14 +133,13 @@ def test_zone_lp_with_one_site_per_zone_prices_its_way_to_the_optimum(
         mid: Problem, monkeypatch: pytest.MonkeyPatch) -> None:
     """With a single first site per zone the slack columns carry the demand at first, and
     pricing still ends at the same optimum with nothing on them."""
-    from baogong.optim.allocation_agg import _Clock, solve_aggregate
 
-    clock = _Clock()
+    clock = Clock()
     agg = solve_aggregate(mid, clock)
-    plain = allocation_bound.zone_lp(mid, agg, clock)
-    monkeypatch.setattr(allocation_bound, "ZONE_SITES", 1)
-    monkeypatch.setattr(allocation_bound, "ZONE_SHARE", 0)
-    narrow = allocation_bound.zone_lp(mid, agg, clock)
+    plain = zones.zone_lp(mid, agg, clock)
+    monkeypatch.setattr(zones, "ZONE_SITES", 1)
+    monkeypatch.setattr(zones, "ZONE_SHARE", 0)
+    narrow = zones.zone_lp(mid, agg, clock)
     assert narrow.short_kg <= 1e-6 * agg.served_kg
     assert narrow.value == pytest.approx(plain.value, rel=1e-6)
 
@@ -147,7 +148,6 @@ def test_zone_lp_with_one_site_per_zone_prices_its_way_to_the_optimum(
 def test_best_reward_is_the_best_of_any_reward(seed: int) -> None:
     """The reward chosen from the subproblems' certificates gives a bound at least as high
     as any reward on a fine grid (the certificate's value is concave in the reward)."""
-    from baogong.optim.allocation_lagrange import best_reward, pair_value
 
     rng = np.random.default_rng(seed)
     parts = []

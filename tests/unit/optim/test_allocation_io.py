@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from baogong.errors import DomainError
 from baogong.optim.allocation import solve
-from baogong.optim.allocation_io import parse_problem, plan_json
+from baogong.optim.allocation.io import parse_problem, plan_json
 from baogong.planning.allocate_commands import register
 
 DATA = Path(__file__).parents[2] / "data" / "allocation"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from baogong.optim.allocation_mcf import potentials
+from baogong.optim.allocation.network import potentials
 
 # sites 0, 1 (one unit each) -> pairs 2, 3 (one unit each); costs 1, 2 / 2, 10
 TAILS = np.array([0, 0, 1, 1])

@@ -11,8 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from baogong.optim import allocation_lp, allocation_workers
-from baogong.optim.allocation import Options, Problem, Result, solve
+from baogong.optim.allocation import Options, Problem, Result, solve, solver, workers
 
 BENCH = Path(__file__).parents[3] / "bench"
 
@@ -22,10 +21,9 @@ import sys
 sys.path.insert(0, sys.argv[1])
 from allocation import make_problem
 from baogong.optim.allocation import Options, solve
-from baogong.optim import allocation_workers
 from test_allocation_workers import digest
 res = solve(make_problem(300, 40, 5, seed=7, options=Options(method="network")))
-print(allocation_workers.LAST_START[0], digest(res))
+print(res.summary.workers, digest(res))
 """
 
 
@@ -72,9 +70,9 @@ def test_forked_and_spawned_workers_give_the_same_plan(monkeypatch: pytest.Monke
     out = subprocess.run([sys.executable, "-c", _SCRIPT, str(BENCH)], check=True,
                          capture_output=True, text=True, env=env).stdout.split()
     assert out[0] == "fork"
-    monkeypatch.setattr(allocation_workers, "fork_safe", lambda: False)
+    monkeypatch.setattr(workers, "fork_safe", lambda: False)
     res = solve(_problem())
-    assert allocation_workers.LAST_START[0] == "spawn"
+    assert res.summary.workers == "spawn"
     assert not res.violations()
     assert digest(res) == out[1]
 
@@ -88,8 +86,8 @@ def test_failure_before_the_flows_leaves_no_worker(monkeypatch: pytest.MonkeyPat
         raise ValueError("boom")
 
     before = set(_children())
-    monkeypatch.setattr(allocation_workers, "fork_safe", lambda: fork)
-    monkeypatch.setattr(allocation_lp, "solve_aggregate", boom)
+    monkeypatch.setattr(workers, "fork_safe", lambda: fork)
+    monkeypatch.setattr(solver, "solve_aggregate", boom)
     with pytest.raises(ValueError, match="boom"):
         solve(_problem())
     assert set(_children()) <= before
@@ -101,9 +99,9 @@ import sys
 sys.path.insert(0, sys.argv[1])
 from allocation import make_problem
 from baogong.optim.allocation import Options, solve
-from baogong.optim import allocation_mcf as mcf
-mcf._PRICE_CELLS = mcf._WIDE_CELLS = 0  # every product counts as large (as on the city)
-mcf._LARGE_PRICE_ROUNDS = int(sys.argv[2])
+from baogong.optim.allocation import network
+network.PRICE_CELLS = network.WIDE_CELLS = 0  # every product counts as large (as on the city)
+network.LARGE_PRICE_ROUNDS = int(sys.argv[2])
 res = solve(make_problem(300, 40, 5, seed=7, options=Options(method="network")))
 assert not res.violations()
 print(res.summary.kg_km, res.summary.proven_products)

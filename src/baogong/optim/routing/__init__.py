@@ -7,8 +7,9 @@ each with a reason. Nothing is dropped silently.
 
 The modules, from the bottom up: ``model`` (the records, checked when built), ``roads``
 (distance and duration matrices), ``pieces`` (the checks before PyVRP and the PyVRP data),
-``budget`` (the stopping criterion), ``solve`` (the entry point); beside them ``io`` (the
-JSON of ``baogong route``) and ``vrplib`` (VRPLIB instances, for the benchmark).
+``budget`` (the stopping criterion), ``solver`` (the entry point, :func:`solve`); beside
+them ``io`` (the JSON of ``baogong route``) and ``vrplib`` (VRPLIB instances, for the
+benchmark).
 """
 
 from baogong.optim.routing.model import (
@@ -30,7 +31,7 @@ from baogong.optim.routing.model import (
     hhmm,
 )
 from baogong.optim.routing.roads import haversine_m
-from baogong.optim.routing.solve import result_stops, solve
+from baogong.optim.routing.solver import result_stops, solve
 
 __all__ = [
     "MAX_MINUTE",

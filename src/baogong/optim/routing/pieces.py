@@ -3,7 +3,7 @@
 Every stop is checked against the fleet: no suitable vehicle, no road, a window, depot hours
 or a shift that one vehicle alone cannot meet refuse the stop up front with its reason.
 Loads larger than the biggest suitable vehicle are split into full-truck pieces. The pieces
-become PyVRP clients (see :mod:`baogong.optim.routing.solve` for how the requirements map
+become PyVRP clients (see :mod:`baogong.optim.routing.solver` for how the requirements map
 onto PyVRP).
 """
 

@@ -1,92 +1,17 @@
-"""Stages 1-3 of the allocation on the site-product aggregate, and shared HiGHS helpers.
+"""Stages 1-3 of the allocation on the site-product aggregate.
 
-See :mod:`baogong.optim.allocation_lp` for the formulation.
+See :mod:`baogong.optim.allocation.exact` for the formulation.
 """
 
 from __future__ import annotations
 
-import math
-import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
-import numpy.typing as npt
 
-from baogong.optim.allocation import FloatArray, Problem
-
-if TYPE_CHECKING:
-    import highspy
-
-# highspy is imported only where a model is built or run, never at module import: the
-# network method forks its OR-Tools workers from this process before the first HiGHS
-# solve, and a process with highspy's libhighs.so.1 loaded cannot load OR-Tools (see
-# allocation_mcf). highspy.kHighsInf is math.inf.
-_INF = math.inf
-AnyInt = npt.NDArray[np.int32] | npt.NDArray[np.int64]
-
-
-class _Infeasible(RuntimeError):
-    """A stage LP came out infeasible (tolerances between stages)."""
-
-
-@dataclass
-class _Clock:
-    """Wall time spent inside solver calls."""
-
-    solver_s: float = 0.0
-    calls: int = 0
-
-    def run(self, h: highspy.Highs) -> None:
-        import highspy
-
-        t0 = time.perf_counter()
-        h.run()
-        self.solver_s += time.perf_counter() - t0
-        self.calls += 1
-        status = h.getModelStatus()
-        if status == highspy.HighsModelStatus.kInfeasible:
-            raise _Infeasible("HiGHS: infeasible")
-        if status != highspy.HighsModelStatus.kOptimal:
-            raise RuntimeError(f"HiGHS stopped with status {h.modelStatusToString(status)}")
-
-
-def _highs(time_limit: float) -> highspy.Highs:
-    import highspy
-
-    h = highspy.Highs()  # type: ignore[no-untyped-call]
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("time_limit", float(time_limit))
-    h.setOptionValue("threads", 1)
-    return h
-
-
-def _pass(h: highspy.Highs, cost: FloatArray, lower: FloatArray, upper: FloatArray,
-          row_lo: FloatArray, row_hi: FloatArray, start: AnyInt, index: AnyInt,
-          value: FloatArray, maximize: bool) -> None:
-    import highspy
-
-    lp = highspy.HighsLp()
-    lp.num_col_ = int(cost.size)
-    lp.num_row_ = int(row_lo.size)
-    lp.col_cost_ = cost
-    lp.col_lower_ = lower
-    lp.col_upper_ = upper
-    lp.row_lower_ = row_lo
-    lp.row_upper_ = row_hi
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = start
-    lp.a_matrix_.index_ = index
-    lp.a_matrix_.value_ = value
-    lp.sense_ = highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize
-    h.passModel(lp)
-
-
-def _tol(x: float) -> float:
-    return 1e-7 * max(1.0, abs(x)) + 1e-6
-
-
-# ------------------------------------------------------------------ stages 1-3: aggregate
+from baogong.optim.allocation.geometry import FloatArray
+from baogong.optim.allocation.highs import INF, Clock, new_highs, pass_model, tol
+from baogong.optim.allocation.model import Problem
 
 
 @dataclass
@@ -117,7 +42,7 @@ def _fill_functions(problem: Problem, t: float) -> FloatArray:
     return out
 
 
-def solve_aggregate(problem: Problem, clock: _Clock,
+def solve_aggregate(problem: Problem, clock: Clock,
                     site_km: FloatArray | None = None) -> Aggregate:
     """Stages 1-3 on the site-product aggregate (exact: every site reaches every community).
 
@@ -163,14 +88,14 @@ def solve_aggregate(problem: Problem, clock: _Clock,
     upper[col_t] = 1.0
     cost = np.zeros(n_col)
     cost[col_a] = w
-    row_lo = np.concatenate([np.full(n_cap, -_INF), np.zeros(n_p)])
+    row_lo = np.concatenate([np.full(n_cap, -INF), np.zeros(n_p)])
     row_hi = np.concatenate([a.cap[cap_sites], np.zeros(n_p)])
-    h = _highs(problem.options.time_limit_s)
-    _pass(h, cost, lower, upper, row_lo, row_hi, start, index, value, maximize=True)
+    h = new_highs(problem.options.time_limit_s)
+    pass_model(h, cost, lower, upper, row_lo, row_hi, start, index, value, maximize=True)
     clock.run(h)
     p_star = float(h.getInfo().objective_function_value)
     # stage 2
-    h.addRow(p_star - _tol(p_star), _INF, n_p, col_a.astype(np.int32), w)
+    h.addRow(p_star - tol(p_star), INF, n_p, col_a.astype(np.int32), w)
     cost[col_b] = w
     h.changeColsCost(2 * n_p, np.concatenate([col_a, col_b]).astype(np.int32),
                      np.concatenate([w, w]))
@@ -178,7 +103,7 @@ def solve_aggregate(problem: Problem, clock: _Clock,
     t_star_kg = float(h.getInfo().objective_function_value)
     # stage 3: max t with tangent cuts
     ab = np.concatenate([col_a, col_b]).astype(np.int32)
-    h.addRow(t_star_kg - _tol(t_star_kg), _INF, 2 * n_p, ab, np.concatenate([w, w]))
+    h.addRow(t_star_kg - tol(t_star_kg), INF, 2 * n_p, ab, np.concatenate([w, w]))
     h.changeColsCost(2 * n_p + 1, np.concatenate([ab, [col_t]]).astype(np.int32),
                      np.concatenate([np.zeros(2 * n_p), [1.0]]))
     t_val = 1.0
@@ -196,8 +121,8 @@ def solve_aggregate(problem: Problem, clock: _Clock,
                 )):
                     have = sum(x[c] for c in cols)
                     need, slope = fun[p, 2 * j], fun[p, 2 * j + 1]
-                    if have < need - _tol(need):
-                        h.addRow(need - slope * t_val, _INF, len(cols) + 1,
+                    if have < need - tol(need):
+                        h.addRow(need - slope * t_val, INF, len(cols) + 1,
                                  np.array([*cols, col_t], dtype=np.int32),
                                  np.array([*vals, -slope]))
                         cuts += 1
@@ -205,8 +130,8 @@ def solve_aggregate(problem: Problem, clock: _Clock,
                 break
     else:
         t_val = 1.0
-    all_pri = p_star >= float(w @ pri_tot) - _tol(p_star)
-    full = t_star_kg >= float(w @ (pri_tot + reg_tot)) - _tol(t_star_kg)
+    all_pri = p_star >= float(w @ pri_tot) - tol(p_star)
+    full = t_star_kg >= float(w @ (pri_tot + reg_tot)) - tol(t_star_kg)
     supply = None
     if site_km is not None:
         h.changeColBounds(int(col_t), max(0.0, t_val - 1e-7), 1.0)
@@ -233,8 +158,8 @@ def stage4_rows(problem: Problem, agg: Aggregate, slack: float = 1e-9
     if agg.all_priority:
         lo = np.maximum(lo, a.pri)
     lo = np.minimum(lo, need)
-    total = (-_INF if agg.full_service
-             else agg.served_kg * (1 - slack) - _tol(agg.served_kg))
+    total = (-INF if agg.full_service
+             else agg.served_kg * (1 - slack) - tol(agg.served_kg))
     return lo, total
 
 

@@ -1,16 +1,20 @@
-"""Candidate arcs: each community's nearest active sites, and lower bounds on the rest.
+"""Candidate arcs: each community's nearest active sites, and lower bounds on the rest; and
+the same lists with the distances, as the flow workers take them (:class:`Geo`).
 
 For every (community, product) pair only the ``k`` nearest active sites that hold the product
 become real arcs. Every other site is at least ``bound_km`` away; that bound prices the
-"anywhere" pool arc of the LP (see :mod:`baogong.optim.allocation_lp`), which is how the
+"anywhere" pool arc of the LP (see :mod:`baogong.optim.allocation.exact`), which is how the
 restriction keeps optimality.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from baogong.optim.allocation import FloatArray, IntArray, Problem
+from baogong.optim.allocation.geometry import FloatArray, IntArray, chord_km
+from baogong.optim.allocation.model import Problem
 
 #: Nearest sites listed per community up front (product lists are filtered from these).
 LIST_K = 32
@@ -71,3 +75,38 @@ class Candidates:
             got = (sites, km)
             self.full[c] = got
         return got
+
+
+@dataclass(frozen=True)
+class Geo:
+    """What a worker needs to measure distances and find neighbours."""
+
+    comm_xyz: FloatArray
+    site_xyz: FloatArray
+    matrix: FloatArray | None
+    road_factor: float
+    cand_idx: IntArray
+    cand_km: FloatArray
+
+    def km(self, site: IntArray, comm: IntArray) -> FloatArray:
+        """Road km of aligned (site, community) index arrays."""
+        if self.matrix is not None:
+            return np.asarray(self.matrix[site, comm], dtype=np.float64)
+        chord = np.linalg.norm(self.site_xyz[site] - self.comm_xyz[comm], axis=-1)
+        return chord_km(chord) * self.road_factor
+
+
+def make_geo(problem: Problem) -> Geo:
+    """The distances and nearest-site lists the flows need (built by the workers when forked,
+    else by the caller)."""
+    a = problem.arrays
+    cand = Candidates(problem)
+    return Geo(a.comm_xyz, a.site_xyz, a.matrix, problem.options.road_factor, cand.idx,
+               cand.km)
+
+
+def site_major_order(geo: Geo) -> IntArray:
+    """All entries of the communities' nearest-site lists (flat index ``c * K + slot``)
+    sorted by site, then km, then flat index: shared by the products' reverse arcs."""
+    order: IntArray = np.lexsort((geo.cand_km.ravel(), geo.cand_idx.ravel()))
+    return order

@@ -11,13 +11,14 @@ import time
 
 import numpy as np
 
-from baogong.optim.allocation import Problem, Result
-from baogong.optim.allocation_arcs import Candidates
-from baogong.optim.allocation_lp import assemble
+from baogong.optim.allocation.arcs import Candidates
+from baogong.optim.allocation.model import Problem
+from baogong.optim.allocation.result import Flows, Result, assemble
 
 
-def nearest_first(problem: Problem) -> Result:
-    """Serve communities in order from their nearest sites with stock and capacity left."""
+def greedy(problem: Problem) -> Result:
+    """The nearest-first baseline: serve communities in order from their nearest sites with
+    stock and capacity left."""
     t0 = time.perf_counter()
     a = problem.arrays
     w = a.w.tolist()
@@ -73,6 +74,8 @@ def nearest_first(problem: Problem) -> Result:
                         rem -= units
                         if rem == 0:
                             break
-    return assemble(problem, np.array(out_s, dtype=np.int64), np.array(out_c, dtype=np.int64),
-                    np.array(out_p, dtype=np.int64), np.array(out_q, dtype=np.int64),
-                    np.array(out_km, dtype=np.float64), t0)
+    return assemble(problem, Flows(np.array(out_s, dtype=np.int64),
+                                   np.array(out_c, dtype=np.int64),
+                                   np.array(out_p, dtype=np.int64),
+                                   np.array(out_q, dtype=np.int64),
+                                   np.array(out_km, dtype=np.float64)), t0)

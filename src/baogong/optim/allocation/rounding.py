@@ -10,23 +10,19 @@ Then pairs still short are topped up unit by unit from whatever stock and capaci
 
 from __future__ import annotations
 
-import math
 import time
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 import numpy as np
 
-from baogong.optim.allocation import FloatArray, IntArray, Problem
-
-if TYPE_CHECKING:
-    from baogong.optim.allocation_lp import Transport
+from baogong.optim.allocation.exact import Transport
+from baogong.optim.allocation.geometry import FloatArray, IntArray
+from baogong.optim.allocation.highs import INF
+from baogong.optim.allocation.model import Problem
 
 #: Largest number of arcs re-decided by the MIP: up to a fifth of it, every arc at a site
 #: with a fractional arc too; beyond, only the fractional pairs' arcs; beyond, no MIP.
 MIP_ARCS = 2_000
-#: Seconds spent in the MIP by this process (the caller reads and resets it).
-MIP_S = [0.0]
-_INF = math.inf  # highspy.kHighsInf; highspy is imported lazily (see allocation_agg)
 
 
 def _mip_repair(problem: Problem, tr: Transport, free: np.ndarray, xi: IntArray) -> None:
@@ -77,9 +73,9 @@ def _mip_repair(problem: Problem, tr: Transport, free: np.ndarray, xi: IntArray)
     x_up = np.minimum(np.ceil(tr.x[idx] - 1e-6), np.maximum(need[q_of], 0))
     upper = np.concatenate([x_up, pri_left, floor_q]).astype(np.float64)
     sp_s, sp_p = sps // w.size, sps % w.size
-    row_lo = np.concatenate([np.full(n_sp + n_s + 2 * n_q, -_INF), floor_q])
+    row_lo = np.concatenate([np.full(n_sp + n_s + 2 * n_q, -INF), floor_q])
     row_hi = np.concatenate([stock[sp_s, sp_p], np.maximum(cap[ss], 0), np.maximum(need, 0),
-                             np.zeros(n_q), np.full(n_q, _INF)]).astype(np.float64)
+                             np.zeros(n_q), np.full(n_q, INF)]).astype(np.float64)
     import highspy
 
     h = highspy.Highs()  # type: ignore[no-untyped-call]
@@ -116,17 +112,28 @@ def _mip_repair(problem: Problem, tr: Transport, free: np.ndarray, xi: IntArray)
         xi[idx] = cand
 
 
-Extra = tuple[IntArray, IntArray, IntArray, FloatArray]  # pair, site, units, km
+@dataclass(frozen=True, eq=False)
+class Rounded:
+    """Integer units per LP arc (``x``, aligned with the transport's arcs), new flows off
+    the LP's arcs (pair, site, units, km of each) and the seconds spent in the MIP."""
+
+    x: IntArray
+    extra_pair: IntArray
+    extra_site: IntArray
+    extra_qty: IntArray
+    extra_km: FloatArray
+    mip_s: float
 
 
-def round_flows(problem: Problem, tr: Transport) -> tuple[IntArray, Extra]:
+def round_flows(problem: Problem, tr: Transport) -> Rounded:
     """Integer arc flows: floor, then top up pairs left short unit by unit.
 
     Pass 1 brings pairs back up to their LP amount along their own arcs; pass 2 fills any
     demand still open from stock and capacity that rounding left free, along the pair's arcs
-    and then its nearest sites (new flows, returned as ``Extra``). Priority deficits go
+    and then its nearest sites (new flows, the ``extra_*`` fields). Priority deficits go
     first, then the lowest fill rates. Stock, capacity and demand always hold.
     """
+    mip_s = 0.0
     a = problem.arrays
     w = a.w
     xi = np.floor(tr.x + 1e-6).astype(np.int64)
@@ -140,7 +147,7 @@ def round_flows(problem: Problem, tr: Transport) -> tuple[IntArray, Extra]:
         if int(free.sum()) <= MIP_ARCS:
             t0 = time.perf_counter()
             _mip_repair(problem, tr, free, xi)
-            MIP_S[0] += time.perf_counter() - t0
+            mip_s += time.perf_counter() - t0
     stock = a.stock.copy()
     stock[~a.active] = 0
     np.subtract.at(stock, (tr.arc_site, tr.pair_p[tr.arc_pair]), xi)
@@ -197,5 +204,6 @@ def round_flows(problem: Problem, tr: Transport) -> tuple[IntArray, Extra]:
                     if want <= 0:
                         break
             got[q] = target[q] - want
-    return xi, (np.array(extra[0], dtype=np.int64), np.array(extra[1], dtype=np.int64),
-                np.array(extra[2], dtype=np.int64), np.array(extra[3], dtype=np.float64))
+    return Rounded(xi, np.array(extra[0], dtype=np.int64), np.array(extra[1], dtype=np.int64),
+                   np.array(extra[2], dtype=np.int64), np.array(extra[3], dtype=np.float64),
+                   mip_s)

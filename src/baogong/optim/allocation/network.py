@@ -1,9 +1,10 @@
 """Stage 4 for large instances: one OR-Tools min-cost flow per product.
 
 Site capacity is the only thing that couples products. The aggregate LP (stages 1-3, exact)
-is asked for one more solve: among its optima, the per-(site, product) supplies ``y_sp`` that
-minimise kg x (site's distance to its nearby communities). Its product totals are kept, but
-the flows choose the sites themselves (:func:`supply_bounds`): each site may ship up to its
+is asked for one more solve: among its optima, the per-(site, product) supplies ``y_sp``
+that minimise kg x (site's distance to its nearby communities). Its product totals are kept,
+but the flows choose the sites themselves (``supply_bounds`` in
+:mod:`baogong.optim.allocation.supplies`): each site may ship up to its
 stock, except where the stock outweighs the kg capacity, where each product keeps its
 ``y_sp`` plus a share of the spare capacity. The products then decouple, and each is a
 transportation problem solved as an integer min-cost flow:
@@ -14,7 +15,7 @@ transportation problem solved as an integer min-cost flow:
 
 Arcs are the ``k`` nearest supplying sites of each pair, plus for each site its nearest
 pairs until their demand is four times its supply; for products with at most
-``_WIDE_CELLS`` (pair x site) cells also each pair's ``_WIDE`` nearest supplying sites. Hub
+``WIDE_CELLS`` (pair x site) cells also each pair's ``_WIDE`` nearest supplying sites. Hub
 flow means arcs are missing: the pairs the hub fed get arcs from the sites that fed it and the
 whole product is solved again (``_GLOBAL_ROUNDS`` times); what still goes through the hub is
 re-planned as a small residual transport problem (sites that fed the hub -> pairs it fed) on
@@ -23,48 +24,28 @@ wider arcs, at most ``_ROUNDS`` times (what is left is routed directly).
 Then the flow is priced over all arcs (column generation): the optimal node potentials
 (:func:`potentials`, Bellman-Ford on the residual network) price every arc left out, those
 with a negative reduced cost are added and the product is solved again. For products with at
-most ``_PRICE_CELLS`` cells this goes on until none is left, and the flow is *proven*
-optimal over all arcs; larger ones (the city) get ``_LARGE_PRICE_ROUNDS`` round, which takes
+most ``PRICE_CELLS`` cells this goes on until none is left, and the flow is *proven*
+optimal over all arcs; larger ones (the city) get ``LARGE_PRICE_ROUNDS`` round, which takes
 most of the gain (the hub rounds connect pairs to far sites directly; pricing finds the
 chains of short moves instead). kg x km is then optimal (or nearly) for the site bounds;
 what separates it from the joint optimum is the split of the supplies (product totals,
 capacity shares), see ``docs/allocation.md``. The exact joint LP is used for
-instances small enough (see :func:`baogong.optim.allocation_lp.solve_lexicographic`).
+instances small enough (see :mod:`baogong.optim.allocation.solver`).
 
 OR-Tools and highspy each ship their own ``libhighs.so.1`` and cannot be loaded in the same
-process, so the flows run in worker processes (:mod:`allocation_workers`, two workers, half
-of the products each) that import this module; it must never import highspy.
+process, so the flows run in worker processes (:mod:`baogong.optim.allocation.workers`, two
+workers, half of the products each) that import this module; it must never import highspy.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from baogong.optim.allocation import FloatArray, IntArray, Problem, chord_km, km_grid
-
-
-@dataclass(frozen=True)
-class Geo:
-    """What a worker needs to measure distances and find neighbours."""
-
-    comm_xyz: FloatArray
-    site_xyz: FloatArray
-    matrix: FloatArray | None
-    road_factor: float
-    cand_idx: IntArray
-    cand_km: FloatArray
-
-    def km(self, site: IntArray, comm: IntArray) -> FloatArray:
-        """Road km of aligned (site, community) index arrays."""
-        if self.matrix is not None:
-            return np.asarray(self.matrix[site, comm], dtype=np.float64)
-        chord = np.linalg.norm(self.site_xyz[site] - self.comm_xyz[comm], axis=-1)
-        return chord_km(chord) * self.road_factor
+from baogong.optim.allocation.arcs import Geo
+from baogong.optim.allocation.geometry import FloatArray, IntArray, km_grid
 
 
 @dataclass(frozen=True)
@@ -80,104 +61,68 @@ class Potentials:
     site: FloatArray
     pair: FloatArray
 
+
+#: Residual rounds: what still goes through the hub is re-planned on wider arcs.
 _ROUNDS = 8
 #: Pricing rounds (arcs added where the potentials show they would lower the cost).
 _PRICE_ROUNDS = 16
 #: Arcs added per pair and pricing round (the most negative reduced costs).
-_PER_PAIR = 8
+PER_PAIR = 8
 #: Distances computed per chunk when pricing.
-_CHUNK_CELLS = 4_000_000
+CHUNK_CELLS = 4_000_000
 #: Rounds that add arcs where the hub was used and solve the whole product again.
 _GLOBAL_ROUNDS = 4
 #: Products with at most this many (pair x supplying site) cells get each pair's ``_WIDE``
 #: nearest supplying sites as arcs (true distances), not only the candidate lists.
-_WIDE_CELLS = 2_000_000
+WIDE_CELLS = 2_000_000
 _WIDE = 128
 #: Products with at most this many cells are priced until no arc prices in (proven
-#: optimal); larger ones get ``_LARGE_PRICE_ROUNDS`` pricing rounds. On the benchmark's city
+#: optimal); larger ones get ``LARGE_PRICE_ROUNDS`` pricing rounds. On the benchmark's city
 #: (about 55,000 pairs x 3,500 sites per product) the first round takes most of the gain:
 #: oil 189.9M -> 150.2M kg x km (optimum 144.9M, proven after 7 rounds and 94 s against
 #: 21 s for one round).
-_PRICE_CELLS = _WIDE_CELLS
-_LARGE_PRICE_ROUNDS = 1
+PRICE_CELLS = WIDE_CELLS
+LARGE_PRICE_ROUNDS = 1
 #: Reverse arcs: each site reaches its nearest pairs until their demand is this times its supply.
 _COVER = 4
 
 
-def site_proxy_km(problem: Problem, nth: int = 8) -> FloatArray:
-    """Per site: road km to its ``nth`` nearest community with demand left (a locality proxy)."""
-    a = problem.arrays
-    need = np.flatnonzero((a.pri + a.reg).sum(axis=1) > 0)
-    n_s = a.stock.shape[0]
-    out = np.zeros(n_s)
-    if need.size == 0:
-        return out
-    k = min(nth, need.size)
-    chunk = max(1, 4_000_000 // need.size)
-    for lo in range(0, n_s, chunk):
-        s = np.arange(lo, min(n_s, lo + chunk))
-        if a.matrix is not None:
-            dist = a.matrix[s][:, need]
-        else:
-            dist = 2.0 - 2.0 * (a.site_xyz[s] @ a.comm_xyz[need].T)
-        part = np.argpartition(dist, k - 1, axis=1)[:, k - 1] if k < need.size else np.argmax(
-            dist, axis=1)
-        out[s] = problem.km(s, need[part])
-    return out
+@dataclass(frozen=True, eq=False)
+class FlowJob:
+    """One product's flow for a worker: what each site may ship (``supply``), each pair's
+    community, floor and most units, the nearest ``k`` sites per pair as first arcs, and
+    the units to ship in all (``None``: all of the supply)."""
+
+    product: int
+    supply: IntArray
+    lb: IntArray
+    ub: IntArray
+    pair_c: IntArray
+    k: int
+    total: int | None
 
 
-#: Seconds spent inside the min-cost-flow solver by this process (reset per job).
-_SOLVER_S = [0.0]
+@dataclass(frozen=True, eq=False)
+class FlowOut:
+    """One product's flows (community, site, units, km of each), its solver calls, re-solve
+    rounds, whether it is proven optimal over all arcs, and the seconds inside the solver."""
 
-Job = tuple[int, IntArray, IntArray, IntArray, IntArray, int, int | None]
-Out = tuple[IntArray, IntArray, IntArray, FloatArray, int, int, bool, float]
-
-
-def make_geo(problem: Problem) -> Geo:
-    """The distances and nearest-site lists the flows need (built by the workers when forked,
-    else by the caller)."""
-    from baogong.optim.allocation_arcs import Candidates
-
-    a = problem.arrays
-    cand = Candidates(problem)
-    return Geo(a.comm_xyz, a.site_xyz, a.matrix, problem.options.road_factor, cand.idx,
-               cand.km)
-
-
-def run_jobs(geo: Geo, jobs: Sequence[tuple[Any, ...]], by_site: IntArray | None = None
-             ) -> list[Any]:
-    """Worker entry: solve the flows of several products (:data:`Job` -> :data:`Out`, with
-    the solver seconds: time inside ``SimpleMinCostFlow.solve`` only), or Lagrangian
-    subproblems (:data:`allocation_lagrange.Job`, first item ``"lagrange"``). ``by_site``:
-    see :func:`site_major_order` (computed here when not given)."""
-    out: list[Any] = []
-    if by_site is None and jobs:
-        by_site = site_major_order(geo)
-    for job in jobs:
-        if isinstance(job[0], str):  # ("lagrange", ...): a Lagrangian subproblem
-            from baogong.optim import allocation_lagrange
-
-            out.append(allocation_lagrange.solve_job(geo, job, by_site))
-            continue
-        _p, supply, lb, ub, pair_c, k, total = job
-        _SOLVER_S[0] = 0.0
-        res = product_flows(geo, supply, lb, ub, pair_c, k, by_site, total)
-        out.append((*res, _SOLVER_S[0]))
-    return out
-
-
-def site_major_order(geo: Geo) -> IntArray:
-    """All entries of the communities' nearest-site lists (flat index ``c * K + slot``)
-    sorted by site, then km, then flat index: shared by the products' reverse arcs."""
-    order: IntArray = np.lexsort((geo.cand_km.ravel(), geo.cand_idx.ravel()))
-    return order
+    comm: IntArray
+    site: IntArray
+    qty: IntArray
+    km: FloatArray
+    calls: int
+    rounds: int
+    proven: bool
+    solver_s: float
 
 
 def product_flows(geo: Geo, supply: IntArray, lb: IntArray, ub: IntArray, pair_c: IntArray,
                   k: int, by_site: IntArray | None = None, total: int | None = None
-                  ) -> tuple[IntArray, IntArray, IntArray, FloatArray, int, int, bool]:
-    """Min-cost flow of product ``p``: (community, site, units, km), solver calls, rounds,
-    and whether the flow is proven optimal over all arcs (for these site bounds).
+                  ) -> FlowOut:
+    """Min-cost flow of one product: (community, site, units, km), solver calls, rounds,
+    whether the flow is proven optimal over all arcs (for these site bounds), and the
+    seconds inside ``SimpleMinCostFlow.solve``.
 
     ``supply`` is per site (what it may ship; all of it when ``total`` is None, else
     ``total`` units in all); ``lb``/``ub`` per pair (aligned with ``pair_c``); ``by_site``
@@ -186,29 +131,29 @@ def product_flows(geo: Geo, supply: IntArray, lb: IntArray, ub: IntArray, pair_c
     n_s = supply.size
     n_q = pair_c.size
     sup_sites = np.flatnonzero(supply > 0)
-    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0),
-             0, 0, True)
     if sup_sites.size == 0 or n_q == 0:
-        return empty
+        return FlowOut(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64),
+                       np.zeros(0), 0, 0, True, 0.0)
     arc_q, arc_s, arc_km = product_arcs(geo, supply, pair_c, ub, k, by_site)
     calls, rounds, g, priced = 0, 0, 0, 0
+    secs = 0.0
     proven = False
-    price_rounds = (_PRICE_ROUNDS if n_q * sup_sites.size <= _PRICE_CELLS
-                    else _LARGE_PRICE_ROUNDS)
+    price_rounds = (_PRICE_ROUNDS if n_q * sup_sites.size <= PRICE_CELLS
+                    else LARGE_PRICE_ROUNDS)
     # Whole-product rounds: while the hub is used, the pairs it fed get arcs from the sites
     # that fed it; once it is idle, every arc left out is priced with the potentials and
     # those that would lower the cost are added, until none does (then the flow is optimal
     # over all arcs, for these site bounds) or ``price_rounds`` rounds are done.
     while True:
-        flow, hub_in, hub_out, pot = _solve(supply, sup_sites, lb, ub, arc_q, arc_s, arc_km,
-                                            n_s, total, duals=priced < price_rounds)
-        calls += 1
+        flow, hub_in, hub_out, pot, t = _solve(supply, sup_sites, lb, ub, arc_q, arc_s,
+                                               arc_km, n_s, total, duals=priced < price_rounds)
+        calls, secs = calls + 1, secs + t
         if hub_out.any():
             if g >= _GLOBAL_ROUNDS:
                 break
             donors = np.flatnonzero(hub_in > 0)
             needy = np.flatnonzero(hub_out > 0)
-            q2, s2 = _nearest(geo, pair_c[needy], donors, 4 * 2 ** (g + 1))
+            q2, s2 = nearest(geo, pair_c[needy], donors, 4 * 2 ** (g + 1))
             q3, s3 = _outlets(geo, pair_c[needy], hub_out[needy], donors, hub_in[donors])
             nq = needy[np.concatenate([q2, q3])]
             ns = np.concatenate([s2, s3])
@@ -243,15 +188,15 @@ def product_flows(geo: Geo, supply: IntArray, lb: IntArray, ub: IntArray, pair_c
         donors = np.flatnonzero(hub_in > 0)
         needy = np.flatnonzero(hub_out > 0)
         need = hub_out[needy]
-        q2, s2 = _nearest(geo, pair_c[needy], donors, 4 * 2 ** (g + _ROUNDS - left))
+        q2, s2 = nearest(geo, pair_c[needy], donors, 4 * 2 ** (g + _ROUNDS - left))
         q3, s3 = _outlets(geo, pair_c[needy], need, donors, hub_in[donors])
         _, first = np.unique(np.concatenate([q2, q3]) * n_s + np.concatenate([s2, s3]),
                              return_index=True)
         rq = np.concatenate([q2, q3])[first]
         rs = np.concatenate([s2, s3])[first]
         rkm = geo.km(rs, pair_c[needy[rq]])
-        flow, hub_in, sub_out, _ = _solve(hub_in, donors, need, need, rq, rs, rkm, n_s)
-        calls += 1
+        flow, hub_in, sub_out, _, t = _solve(hub_in, donors, need, need, rq, rs, rkm, n_s)
+        calls, secs = calls + 1, secs + t
         pos = flow > 0
         parts.append((needy[rq[pos]], rs[pos], flow[pos], rkm[pos]))
         hub_out = np.zeros(n_q, dtype=np.int64)
@@ -263,7 +208,7 @@ def product_flows(geo: Geo, supply: IntArray, lb: IntArray, ub: IntArray, pair_c
     s_out = np.concatenate([x[1] for x in parts])
     f_out = np.concatenate([x[2] for x in parts])
     km_out = np.concatenate([x[3] for x in parts])
-    return (pair_c[q_out], s_out, f_out, km_out, calls, rounds, proven)
+    return FlowOut(pair_c[q_out], s_out, f_out, km_out, calls, rounds, proven, secs)
 
 
 def product_arcs(geo: Geo, supply: IntArray, pair_c: IntArray, ub: IntArray, k: int,
@@ -272,7 +217,7 @@ def product_arcs(geo: Geo, supply: IntArray, pair_c: IntArray, ub: IntArray, k: 
 
     Each pair's ``k`` nearest supplying sites (nearest anywhere when its list has none), each
     supplying site's nearest pairs (see :func:`_outlets_from_lists`) and, for products of at
-    most ``_WIDE_CELLS`` cells, each pair's ``_WIDE`` nearest supplying sites.
+    most ``WIDE_CELLS`` cells, each pair's ``_WIDE`` nearest supplying sites.
     """
     n_s = supply.size
     n_q = pair_c.size
@@ -288,7 +233,7 @@ def product_arcs(geo: Geo, supply: IntArray, pair_c: IntArray, ub: IntArray, k: 
     arc_km = geo.cand_km[pair_c[rows], cols]
     no_arc = np.flatnonzero(~ok.any(axis=1))
     if no_arc.size:  # pairs with no supplying site among their nearest: nearest anywhere
-        q2, s2 = _nearest(geo, pair_c[no_arc], sup_sites, k)
+        q2, s2 = nearest(geo, pair_c[no_arc], sup_sites, k)
         arc_q = np.concatenate([arc_q, no_arc[q2]])
         arc_s = np.concatenate([arc_s, s2])
         arc_km = np.concatenate([arc_km, geo.km(s2, pair_c[no_arc[q2]])])
@@ -297,8 +242,8 @@ def product_arcs(geo: Geo, supply: IntArray, pair_c: IntArray, ub: IntArray, k: 
     arc_q = np.concatenate([arc_q, rq])
     arc_s = np.concatenate([arc_s, rs])
     arc_km = np.concatenate([arc_km, geo.km(rs, pair_c[rq])])
-    if n_q * sup_sites.size <= _WIDE_CELLS:  # small enough: each pair's _WIDE nearest
-        q5, s5 = _nearest(geo, pair_c, sup_sites, _WIDE)
+    if n_q * sup_sites.size <= WIDE_CELLS:  # small enough: each pair's _WIDE nearest
+        q5, s5 = nearest(geo, pair_c, sup_sites, _WIDE)
         arc_q = np.concatenate([arc_q, q5])
         arc_s = np.concatenate([arc_s, s5])
         arc_km = np.concatenate([arc_km, geo.km(s5, pair_c[q5])])
@@ -390,7 +335,7 @@ def _match(geo: Geo, site_units: IntArray, pair_units: IntArray, pair_c: IntArra
     return pairs[pi[keep]], sites[si[keep]], amount[keep].astype(np.int64)
 
 
-def _nearest(a: Geo, comms: IntArray, sites: IntArray, m: int) -> tuple[IntArray, IntArray]:
+def nearest(a: Geo, comms: IntArray, sites: IntArray, m: int) -> tuple[IntArray, IntArray]:
     """For each community, its ``m`` nearest of ``sites``: (row in comms, site)."""
     m = min(m, sites.size)
     out_q: list[IntArray] = []
@@ -411,10 +356,12 @@ def _nearest(a: Geo, comms: IntArray, sites: IntArray, m: int) -> tuple[IntArray
 
 def _solve(supply: IntArray, sup_sites: IntArray, lb: IntArray, ub: IntArray, arc_q: IntArray,
            arc_s: IntArray, arc_km: FloatArray, n_s: int, total: int | None = None,
-           duals: bool = False) -> tuple[IntArray, IntArray, IntArray, Potentials | None]:
+           duals: bool = False
+           ) -> tuple[IntArray, IntArray, IntArray, Potentials | None, float]:
     """One min-cost flow: arc flows, units each site sends to the hub, units each pair takes
-    from the hub, and with ``duals`` the optimal node potentials (:class:`Potentials`) when
-    the hub is idle (with hub flow the caller adds arcs instead of pricing them).
+    from the hub, with ``duals`` the optimal node potentials (:class:`Potentials`) when
+    the hub is idle (with hub flow the caller adds arcs instead of pricing them), and the
+    seconds inside the solver.
 
     Every unit of supply ships, or with ``total`` (less than the supply) a source sends
     ``total`` units to the sites, each up to its supply; each pair takes
@@ -469,7 +416,7 @@ def _solve(supply: IntArray, sup_sites: IntArray, lb: IntArray, ub: IntArray, ar
     mcf.set_nodes_supplies(np.arange(n_node), supplies)
     t0 = time.perf_counter()
     status = mcf.solve()
-    _SOLVER_S[0] += time.perf_counter() - t0
+    secs = time.perf_counter() - t0
     if status != mcf.OPTIMAL:
         raise RuntimeError(f"min-cost flow failed with status {status}")
     flows = np.asarray(mcf.flows(np.arange(tails.size)), dtype=np.int64)
@@ -492,83 +439,7 @@ def _solve(supply: IntArray, sup_sites: IntArray, lb: IntArray, ub: IntArray, ar
             site_d = np.full(n_s, np.nan)
             site_d[sup_sites] = d[:n_sup]
             pot = Potentials(site_d, d[q_node].astype(np.float64))
-    return flows[:n_a], hub_in, hub_out, pot
-
-
-def integer_supply(problem: Problem, supply: FloatArray) -> IntArray:
-    """Round LP supplies to units without breaking stock or capacity.
-
-    Values within 1e-4 of a whole unit are taken as that unit (LP tolerances); the rest are
-    rounded down, and a site left over its capacity by that gives back its lightest units.
-    """
-    a = problem.arrays
-    units = np.minimum(np.floor(supply + 1e-4).astype(np.int64), np.maximum(a.stock, 0))
-    kg = units @ a.w
-    for s in np.flatnonzero(kg > a.cap + 1e-9).tolist():
-        for p in np.argsort(a.w).tolist():
-            while units[s, p] > 0 and kg[s] > a.cap[s] + 1e-9:
-                units[s, p] -= 1
-                kg[s] -= a.w[p]
-    return units
-
-
-def pair_bounds(problem: Problem, min_fill: float, all_priority: bool, p: int, units: int
-                ) -> tuple[IntArray, IntArray, IntArray]:
-    """Pairs of product ``p`` with demand left: (community, floor units, most units).
-
-    The floor is the fair share ``t d - f`` rounded up, so every pair's fill rate is at least
-    ``t``, and the pair's priority units when the product's ``units`` cover every one of
-    them; ``t`` starts at the LP's ``t*`` and is lowered (bisection) until the floors fit
-    ``units``, the supply after rounding: the integer max-min fill rate for that supply.
-    The most is the pair's demand, or only its priority units when ``units`` cannot cover
-    them all: in every stage-1 optimum such a product serves priority units only (a
-    regular unit served instead of a priority one of the same product would lower the
-    priority kg), so its flow must not spend a unit on a regular household.
-    """
-    a = problem.arrays
-    need = a.pri[:, p] + a.reg[:, p]
-    comm = np.flatnonzero(need > 0)
-    ub = need[comm].astype(np.int64)
-    d = a.demand[comm, p].astype(np.float64)
-    f = a.fixed_q[comm, p]
-    pri_q = a.pri[comm, p].astype(np.int64)
-    if all_priority or units >= int(pri_q.sum()):
-        pri = pri_q
-    else:
-        pri = np.zeros(comm.size, dtype=np.int64)
-        ub = pri_q
-
-    def floors(t: float) -> IntArray:
-        fl = np.maximum(np.ceil(t * d - f - 1e-9), 0).astype(np.int64)
-        out: IntArray = np.minimum(np.maximum(fl, pri), ub)
-        return out
-
-    lo, hi = 0.0, min_fill
-    if int(floors(hi).sum()) <= units:
-        return comm, floors(hi), ub
-    for _ in range(40):
-        mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if int(floors(mid).sum()) <= units else (lo, mid)
-    return comm, floors(lo), ub
-
-
-def supply_bounds(problem: Problem, supply: IntArray) -> IntArray:
-    """Per (site, product): how many units the flows may take from the site, the product
-    totals of ``supply`` being kept. Stock bounds it; at sites whose stock outweighs their
-    capacity, each product keeps its units of ``supply`` and gets a share of the spare kg
-    capacity in proportion to the kg of its stock not yet used."""
-    a = problem.arrays
-    usable = (a.active & (a.cap > 0))[:, None] & (a.stock > 0)
-    stock = np.where(usable, a.stock, 0).astype(np.int64)
-    out: IntArray = stock.copy()
-    tight = np.flatnonzero(stock @ a.w > a.cap + 1e-9)
-    if tight.size:
-        rest = (stock[tight] - supply[tight]) * a.w  # kg not used, per product
-        spare = np.maximum(a.cap[tight] - supply[tight] @ a.w, 0.0)
-        share = rest / np.maximum(rest.sum(axis=1, keepdims=True), 1e-12)
-        extra = np.floor(spare[:, None] * share / a.w).astype(np.int64)
-        out[tight] = np.minimum(supply[tight] + extra, stock[tight])
-    return out
+    return flows[:n_a], hub_in, hub_out, pot, secs
 
 
 def potentials(n_node: int, tails: IntArray, heads: IntArray, caps: IntArray, costs: IntArray,
@@ -612,7 +483,7 @@ def potentials(n_node: int, tails: IntArray, heads: IntArray, caps: IntArray, co
 
 def _price_arcs(geo: Geo, pair_c: IntArray, sup_sites: IntArray, pot: Potentials
                 ) -> tuple[IntArray, IntArray]:
-    """Arcs of negative reduced cost, at most ``_PER_PAIR`` per pair: (pair, site).
+    """Arcs of negative reduced cost, at most ``PER_PAIR`` per pair: (pair, site).
 
     The reduced cost of ``s -> q`` is ``round(100 km) + pot.site[s] - pot.pair[q]``. Each
     pair is priced on its nearest-site list; sites off the list are at least the list's last
@@ -631,7 +502,7 @@ def _price_arcs(geo: Geo, pair_c: IntArray, sup_sites: IntArray, pot: Potentials
     if geo.cand_idx.shape[1]:
         sites = geo.cand_idx[pair_c[live]]
         km = geo.cand_km[pair_c[live]]
-        _take(np.round(km * 100) + site_d[sites] - pot.pair[live, None], sites, live, out_q,
+        take(np.round(km * 100) + site_d[sites] - pot.pair[live, None], sites, live, out_q,
               out_s)
         # round(100 km) >= 100 bound - 0.5 off the list
         limit = pot.pair[live] - 100.0 * km[:, -1] + 1.0
@@ -646,23 +517,23 @@ def _price_arcs(geo: Geo, pair_c: IntArray, sup_sites: IntArray, pot: Potentials
         n_site = int(np.searchsorted(sorted_d, limit[lo], side="left"))
         if n_site == 0:
             break
-        hi = min(live.size, lo + max(1, _CHUNK_CELLS // n_site))
+        hi = min(live.size, lo + max(1, CHUNK_CELLS // n_site))
         q = live[lo:hi]
         cand = sup_sites[by_d[:n_site]]
         c = pair_c[q]
         km = km_grid(geo.comm_xyz, geo.site_xyz, geo.matrix, geo.road_factor, c, cand)
         rc = np.round(km * 100) + site_d[cand][None, :] - pot.pair[q, None]
-        _take(rc, np.broadcast_to(cand, rc.shape), q, out_q, out_s)
+        take(rc, np.broadcast_to(cand, rc.shape), q, out_q, out_s)
         lo = hi
     if not out_q:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     return np.concatenate(out_q), np.concatenate(out_s)
 
 
-def _take(rc: FloatArray, sites: IntArray, pairs: IntArray, out_q: list[IntArray],
+def take(rc: FloatArray, sites: IntArray, pairs: IntArray, out_q: list[IntArray],
           out_s: list[IntArray]) -> None:
-    """Append each row's ``_PER_PAIR`` most negative reduced costs (those below 0)."""
-    m = min(_PER_PAIR, rc.shape[1])
+    """Append each row's ``PER_PAIR`` most negative reduced costs (those below 0)."""
+    m = min(PER_PAIR, rc.shape[1])
     part = np.argpartition(rc, m - 1, axis=1)[:, :m] if m < rc.shape[1] else np.broadcast_to(
         np.arange(rc.shape[1]), rc.shape)
     val = np.take_along_axis(rc, part, axis=1)

@@ -1,4 +1,4 @@
-"""The lexicographic allocation as two small linear programs solved with HiGHS.
+"""The exact method: the lexicographic allocation as two small LPs solved with HiGHS.
 
 Notation: ``s`` site, ``c`` community, ``p`` product, ``w_p`` kg per unit; stock, capacity and
 demand are residual after the fixed flows; ``pri``/``reg`` residual priority/regular units,
@@ -30,45 +30,24 @@ until no pool flow remains. Rows keep stages 1-3: served in ``[max(t* d - f, pri
 (the priority floor when P* serves every priority unit; otherwise with explicit priority
 columns), and total kg >= T*.
 
-**Integer units.** See :mod:`baogong.optim.allocation_round` (a small MIP around the
+**Integer units.** See :mod:`baogong.optim.allocation.rounding` (a small MIP around the
 fractional part, then top-ups); the gap to the LP bounds is reported.
 
 **Large instances.** With ``method="network"`` (or ``auto`` beyond ``EXACT_CELLS``) stage 4
-is one min-cost flow per product instead, see :mod:`baogong.optim.allocation_mcf`.
+is one min-cost flow per product instead, see :mod:`baogong.optim.allocation.network`.
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from baogong.optim import allocation_mcf as mcf
-from baogong.optim.allocation import (
-    FloatArray,
-    IntArray,
-    Problem,
-    Result,
-    Summary,
-    chord_km,
-    km_grid,
-)
-from baogong.optim.allocation_agg import (
-    _INF,
-    Aggregate,
-    _Clock,
-    _highs,
-    _Infeasible,
-    _pass,
-    _tol,
-    solve_aggregate,
-    stage4_rows,
-)
-from baogong.optim.allocation_arcs import Candidates
-from baogong.optim.allocation_fair import Flows, reflow
-from baogong.optim.allocation_round import round_flows
-from baogong.optim.allocation_workers import FlowWorkers
+from baogong.optim.allocation.aggregate import Aggregate, stage4_rows
+from baogong.optim.allocation.arcs import Candidates
+from baogong.optim.allocation.geometry import FloatArray, IntArray, chord_km, km_grid
+from baogong.optim.allocation.highs import INF, Clock, new_highs, pass_model, tol
+from baogong.optim.allocation.model import Problem
 
 # ------------------------------------------------------------------ stage 4: arcs
 
@@ -183,7 +162,7 @@ class Transport:
     cand: Candidates | None = None
 
 
-def solve_transport(problem: Problem, agg: Aggregate, clock: _Clock, slack: float = 1e-6,
+def solve_transport(problem: Problem, agg: Aggregate, clock: Clock, slack: float = 1e-6,
                     seed: tuple[IntArray, IntArray, IntArray] | None = None) -> Transport:
     """Stage 4: min kg x km keeping stages 1-3, on near arcs plus priced pools.
 
@@ -238,13 +217,13 @@ def solve_transport(problem: Problem, agg: Aggregate, clock: _Clock, slack: floa
     floor, total = stage4_rows(problem, agg, slack)
     lb = floor[pair_c, pair_p]
     ub = need[pair_c, pair_p].astype(np.float64)
-    row_lo = np.concatenate([np.full(n_y, -_INF), np.zeros(kg_sites.size), lb,
-                             np.full(link_pairs.size, -_INF), np.zeros(n_p), [total],
-                             [agg.priority_kg * (1 - slack) - _tol(agg.priority_kg)]
+    row_lo = np.concatenate([np.full(n_y, -INF), np.zeros(kg_sites.size), lb,
+                             np.full(link_pairs.size, -INF), np.zeros(n_p), [total],
+                             [agg.priority_kg * (1 - slack) - tol(agg.priority_kg)]
                              if general else []])
     row_hi = np.concatenate([a.stock[ys, yp].astype(np.float64), np.zeros(kg_sites.size), ub,
-                             np.zeros(link_pairs.size), np.zeros(n_p), [_INF],
-                             [_INF] if general else []])
+                             np.zeros(link_pairs.size), np.zeros(n_p), [INF],
+                             [INF] if general else []])
     assert row_lo.size == n_row
 
     def arc_columns(pair: IntArray, site: IntArray, km: FloatArray
@@ -316,11 +295,11 @@ def solve_transport(problem: Problem, agg: Aggregate, clock: _Clock, slack: floa
     cost = np.concatenate([cost_x, np.zeros(n_y), w[pair_p[pool_pairs]] * big_km,
                            np.zeros(n_k), np.zeros(link_pairs.size)])
     lower = np.zeros(n_col)
-    upper = np.concatenate([np.full(n_x, _INF), a.stock[ys, yp].astype(np.float64),
+    upper = np.concatenate([np.full(n_x, INF), a.stock[ys, yp].astype(np.float64),
                             ub[pool_pairs], a.cap[kg_sites],
                             a.pri[pair_c[link_pairs], pair_p[link_pairs]].astype(np.float64)])
-    h = _highs(problem.options.time_limit_s)
-    _pass(h, cost, lower, upper, row_lo, row_hi, start, index, value, maximize=False)
+    h = new_highs(problem.options.time_limit_s)
+    pass_model(h, cost, lower, upper, row_lo, row_hi, start, index, value, maximize=False)
     arcs_p, arcs_s, arcs_km = [arc_pair], [arc_site], [arc_km]
     keys = np.sort(arc_pair * n_s + arc_site)
     rounds = 0
@@ -348,7 +327,7 @@ def solve_transport(problem: Problem, agg: Aggregate, clock: _Clock, slack: floa
         rounds += 1
         new_km = problem.km(new_site, pair_c[new_pair])
         c_cost, c_start, c_idx, c_val = arc_columns(new_pair, new_site, new_km)
-        h.addCols(new_pair.size, c_cost, np.zeros(new_pair.size), np.full(new_pair.size, _INF),
+        h.addCols(new_pair.size, c_cost, np.zeros(new_pair.size), np.full(new_pair.size, INF),
                   c_idx.size, c_start[:-1].astype(np.int32), c_idx.astype(np.int32), c_val)
         arcs_p.append(new_pair)
         arcs_s.append(new_site)
@@ -362,226 +341,3 @@ def solve_transport(problem: Problem, agg: Aggregate, clock: _Clock, slack: floa
     x_all = np.concatenate([sol_x[:n_x], sol_x[n_col:n_col + n_arc - n_x]])
     return Transport(all_pair, np.concatenate(arcs_s), np.concatenate(arcs_km), x_all,
                      float(h.getInfo().objective_function_value), rounds, pair_c, pair_p, cand)
-
-
-# ------------------------------------------------------------------ integer plan
-
-
-#: Largest (pairs x usable sites) solved with the exact joint LP under ``method="auto"``.
-EXACT_CELLS = 400_000
-#: Between these many cells the exact LP starts from the network plan's arcs (see
-#: :func:`solve_lexicographic`): below, the worker start-up costs more than it saves; above,
-#: HiGHS takes longer over the seeded first LP than pricing does without it (measured on the
-#: benchmark's instances: 0.9 -> 1.0 s at 89,000 cells, 6.3 -> 4.5 s at 606,000, 12.2 ->
-#: 15.7 s at 1.5 million).
-SEED_CELLS = 50_000
-SEED_MAX_CELLS = 1_000_000
-
-
-def solve_lexicographic(problem: Problem) -> Result:
-    """Stages 1-3 exactly (aggregate LP), stage 4 by joint LP or per-product flows.
-
-    The exact LP of an instance of ``SEED_CELLS`` to ``SEED_MAX_CELLS`` cells is seeded with
-    the arcs of the network plan (per-product flows, a second or so): with a near-optimal
-    support from the start, pricing needs fewer rounds (the demo's day: 2.0 s instead of
-    8.5 s, same optimum).
-    """
-    t0 = time.perf_counter()
-    clock = _Clock()
-    a = problem.arrays
-    method = problem.options.method
-    n_pair = int(np.count_nonzero(a.pri + a.reg))
-    n_site = int(np.count_nonzero(a.active & (a.cap > 0)))
-    if method == "auto":
-        method = "exact" if n_pair * n_site <= EXACT_CELLS else "network"
-    extra: dict[str, float] = {}
-    fair: Flows | None = None
-    if method == "exact":
-        seed = None
-        if SEED_CELLS <= n_pair * n_site <= SEED_MAX_CELLS:
-            agg, net, _rounds, _proven, _prices = _network(problem, clock)
-            seed = net[:3]
-        else:
-            agg = solve_aggregate(problem, clock)
-        for slack in (1e-9, 1e-6, 1e-3, 1e-1):
-            try:
-                tr = solve_transport(problem, agg, clock, slack, seed=seed)
-                break
-            except _Infeasible:
-                if slack == 1e-1:
-                    raise
-        from baogong.optim import allocation_round
-
-        allocation_round.MIP_S[0] = 0.0
-        xi, (e_pair, e_site, e_qty, e_km) = round_flows(problem, tr)
-        clock.solver_s += allocation_round.MIP_S[0]
-        keep = xi > 0
-        site = np.concatenate([tr.arc_site[keep], e_site])
-        pairs = np.concatenate([tr.arc_pair[keep], e_pair])
-        comm, prod = tr.pair_c[pairs], tr.pair_p[pairs]
-        qty, km = np.concatenate([xi[keep], e_qty]), np.concatenate([tr.arc_km[keep], e_km])
-        extra.update(lp_kg_km=tr.kg_km, arcs=int(tr.arc_pair.size), arc_rounds=tr.rounds)
-        fair = reflow(problem, agg, clock, (site, comm, prod, qty, km),
-                      (tr.arc_site, tr.pair_c[tr.arc_pair], tr.pair_p[tr.arc_pair], tr.arc_km))
-    else:
-        agg, (site, comm, prod, qty, km), rounds, proven, prices = _network(problem, clock)
-        extra.update(arc_rounds=rounds, proven_products=proven)
-    fixed_kg_km = float((problem.km(a.fixed_site, a.fixed_comm) * a.w[a.fixed_prod]
-                         * np.array([f.quantity for f in problem.fixed_flows])).sum()
-                        ) if a.fixed_site.size else 0.0
-    if "lp_kg_km" in extra:
-        extra["lp_kg_km"] += fixed_kg_km
-    extra.update(
-        lp_priority_kg=agg.priority_kg + float((a.fixed_pri.sum(axis=0) * a.w).sum()),
-        lp_served_kg=agg.served_kg + float((a.fixed_q.sum(axis=0) * a.w).sum()),
-        lp_min_fill_rate=agg.min_fill, solver_s=clock.solver_s, solver_calls=clock.calls)
-    result = assemble(problem, site, comm, prod, qty, km, t0, extra=extra)
-    if fair is not None:  # the exact method: keep the better of the two roundings
-        other = assemble(problem, *fair, t0, extra=extra)
-        if better(other.summary, result.summary):
-            result = other
-        else:  # its time counts all the same
-            result = replace(result, summary=replace(result.summary,
-                                                     solve_s=other.summary.solve_s))
-    if method == "network" and problem.options.kgkm_bound:
-        from baogong.optim.allocation_bound import timed_bound
-
-        bound, secs = timed_bound(problem, agg, prices, seed=(site, comm, prod))
-        result = replace(result, summary=replace(result.summary, lp_kg_km=bound + fixed_kg_km,
-                                                 bound_s=secs))
-    return result
-
-
-Prices = tuple[FloatArray, float]  # rent per kg of site capacity, reward per kg served
-
-
-def _split(problem: Problem, clock: _Clock
-           ) -> tuple[Aggregate, FloatArray | None, Prices | None]:
-    """Stages 1-3 and the site supplies the flows start from, with the zone LP's prices.
-
-    The zone LP's supplies (see :mod:`allocation_bound`) when every priority unit can be
-    served (it has no priority row), it is small enough (``SPLIT_CELLS``) and its slack
-    columns carry nothing; otherwise those of the aggregate LP's locality proxy, and no
-    prices.
-    """
-    from baogong.optim.allocation_bound import SPLIT_CELLS, zone_cells, zone_lp
-
-    if zone_cells(problem) <= SPLIT_CELLS:
-        agg = solve_aggregate(problem, clock)
-        if agg.all_priority and agg.served_kg > 0:
-            zone = zone_lp(problem, agg, clock)
-            if zone.short_kg <= 1e-6 * agg.served_kg:
-                return agg, zone.supply, (zone.mu, zone.nu)
-    agg = solve_aggregate(problem, clock, site_km=mcf.site_proxy_km(problem))
-    return agg, agg.supply, None
-
-
-def _network(problem: Problem, clock: _Clock
-             ) -> tuple[Aggregate, Flows, int, int, Prices | None]:
-    """Stages 1-3 and the per-product flows: the aggregate, the flows, the most re-solve
-    rounds of any product, how many products' flows are proven optimal, and the zone LP's
-    prices (when its supplies were used)."""
-    a = problem.arrays
-    # The flow workers start first: their start-up overlaps the aggregate LP below.
-    # When forked, they also build their distance lists meanwhile.
-    workers = FlowWorkers(problem)
-    try:
-        agg, split, prices = _split(problem, clock)
-        supply = (mcf.integer_supply(problem, split) if split is not None
-                  else np.zeros_like(a.stock))
-        bounds = mcf.supply_bounds(problem, supply)
-        jobs: list[mcf.Job] = []
-        for p in range(a.stock.shape[1]):
-            units = int(supply[:, p].sum())
-            comm_p, lb, ub = mcf.pair_bounds(problem, agg.min_fill, agg.all_priority, p, units)
-            jobs.append((p, bounds[:, p].copy(), lb, ub, comm_p, problem.options.nearest_k,
-                         units))
-        outs = workers.run(jobs)
-    finally:
-        workers.close()
-    parts: list[tuple[IntArray, IntArray, IntArray, FloatArray, IntArray]] = []
-    rounds = proven = 0
-    for (p, *_rest), (c, s, q, k, calls, r, ok, secs) in zip(jobs, outs, strict=True):
-        proven += int(ok)
-        clock.solver_s += secs
-        clock.calls += calls
-        rounds = max(rounds, r)
-        parts.append((c, s, q, k, np.full(c.size, p, dtype=np.int64)))
-    comm = np.concatenate([x[0] for x in parts])
-    site = np.concatenate([x[1] for x in parts])
-    qty = np.concatenate([x[2] for x in parts])
-    km = np.concatenate([x[3] for x in parts])
-    prod = np.concatenate([x[4] for x in parts])
-    return agg, (site, comm, prod, qty, km), rounds, proven, prices
-
-
-def better(new: Summary, old: Summary) -> bool:
-    """Whether plan ``new`` beats ``old`` in the stage order: priority kg, kg served, lowest
-    fill rate, then kg x km (differences within rounding noise are ties)."""
-    kg_tol = 1e-9 * max(1.0, old.served_kg)
-    for n, o, tol in ((new.priority_served_kg, old.priority_served_kg, kg_tol),
-                      (new.served_kg, old.served_kg, kg_tol),
-                      (new.min_fill_rate, old.min_fill_rate, 1e-12),
-                      (-new.kg_km, -old.kg_km, 1e-9 * max(1.0, old.kg_km))):
-        if n > o + tol:
-            return True
-        if n < o - tol:
-            return False
-    return False
-
-
-def assemble(problem: Problem, site: IntArray, comm: IntArray, prod: IntArray, qty: IntArray,
-             km: FloatArray, t0: float, extra: dict[str, float] | None = None) -> Result:
-    """Build a Result from new integer flows: fixed flows added, priority labels, summary.
-
-    Priority units go to the nearest flows of each pair first.
-    """
-    a = problem.arrays
-    n_c, n_p = a.demand.shape
-    fixed_n = a.fixed_site.size
-    f_qty = np.array([f.quantity for f in problem.fixed_flows], dtype=np.int64)
-    f_pri = np.array([f.priority_quantity for f in problem.fixed_flows], dtype=np.int64)
-    f_km = problem.km(a.fixed_site, a.fixed_comm) if fixed_n else np.zeros(0)
-    n_s = a.stock.shape[0]
-    key, first, inverse = np.unique((comm * n_p + prod) * n_s + site, return_index=True,
-                                    return_inverse=True)
-    if key.size < site.size:  # merge repeated (site, community, product) flows
-        qty = np.bincount(inverse.ravel(), weights=qty, minlength=key.size).astype(np.int64)
-        site, comm, prod, km = site[first], comm[first], prod[first], km[first]
-    order = np.lexsort((km, prod, comm))
-    site, comm, prod, qty, km = site[order], comm[order], prod[order], qty[order], km[order]
-    new_served = np.zeros((n_c, n_p), dtype=np.int64)
-    np.add.at(new_served, (comm, prod), qty)
-    pri_new = np.minimum(new_served, a.pri)
-    # cumulative quantity within each pair, before this flow
-    cum = np.cumsum(qty) - qty
-    first = np.ones(qty.size, dtype=bool)
-    first[1:] = (comm[1:] != comm[:-1]) | (prod[1:] != prod[:-1])
-    grp_start = np.maximum.accumulate(np.where(first, np.arange(qty.size), 0))
-    before = cum - cum[grp_start]
-    flow_pri = np.clip(pri_new[comm, prod] - before, 0, qty)
-    served = a.fixed_q + new_served
-    served_pri = a.fixed_pri + pri_new
-    fl_site = np.concatenate([a.fixed_site, site])
-    fl_comm = np.concatenate([a.fixed_comm, comm])
-    fl_prod = np.concatenate([a.fixed_prod, prod])
-    fl_qty = np.concatenate([f_qty, qty])
-    fl_pri = np.concatenate([f_pri, flow_pri])
-    fl_km = np.concatenate([f_km, km])
-    fixed = np.zeros(fl_qty.size, dtype=bool)
-    fixed[:fixed_n] = True
-    w = a.w
-    demand_kg = float((a.demand * w).sum())
-    served_kg = float((served * w).sum())
-    pri_total_kg = float(((a.pri + a.fixed_pri) * w).sum())
-    pri_served_kg = float((served_pri * w).sum())
-    has = a.demand > 0
-    min_fill = float((served[has] / a.demand[has]).min()) if has.any() else 1.0
-    kg_km = float((fl_qty * w[fl_prod] * fl_km).sum())
-    summary = Summary(
-        served_kg=served_kg, unmet_kg=demand_kg - served_kg, priority_served_kg=pri_served_kg,
-        priority_unmet_kg=pri_total_kg - pri_served_kg, min_fill_rate=min_fill, kg_km=kg_km,
-        solve_s=time.perf_counter() - t0, **(extra or {}),  # type: ignore[arg-type]
-    )
-    return Result(problem, fl_site, fl_comm, fl_prod, fl_qty, fl_pri, fl_km, fixed, served,
-                  served_pri, summary)

@@ -12,10 +12,15 @@ The workers are started *before* the aggregate LP, so that their start-up overla
 * fork (Linux, no HiGHS library loaded yet, one Python thread): one child that already has
   numpy and the problem loads OR-Tools, builds the nearest-site lists, and forks the second
   worker from that state, so both are done once. highspy is imported lazily by
-  :mod:`allocation_agg` for this reason.
+  :mod:`baogong.optim.allocation.highs` for this reason, and OR-Tools only in the workers
+  (:mod:`baogong.optim.allocation.network`, :mod:`baogong.optim.allocation.lagrange`).
 * spawn otherwise (highspy loaded by an earlier solve, other threads running): two fresh
-  ``python -m baogong.optim.allocation_workers`` that import what they need and wait; the
-  caller builds the lists and sends them.
+  Python processes running :func:`main`, which import what they need and wait; the caller
+  builds the lists and sends them.
+
+The jobs are :class:`~baogong.optim.allocation.network.FlowJob` (one product's flow) or
+:class:`~baogong.optim.allocation.lagrange.LagrangeJob` (one product's Lagrangian
+subproblem, for the kg x km bound); :func:`run_jobs` solves a list of them.
 
 A worker reads one line ``GEO JOBS OUT`` (paths of pickle files; ``GEO`` is ``-`` when it
 built its own) from its control pipe, writes ``("ok", outputs)`` or ``("error", message)``
@@ -26,17 +31,46 @@ exit without work.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import pickle
+import signal
+import subprocess
 import sys
+import tempfile
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
-from baogong.optim import allocation_mcf as mcf
+import numpy as np
 
-if TYPE_CHECKING:
-    from baogong.optim.allocation import IntArray, Problem
+from baogong.optim.allocation.arcs import Geo, make_geo, site_major_order
+from baogong.optim.allocation.geometry import IntArray
+from baogong.optim.allocation.lagrange import LagrangeJob, LagrangeOut, solve_job
+from baogong.optim.allocation.model import Problem
+from baogong.optim.allocation.network import FlowJob, FlowOut, product_flows
+
+Job = FlowJob | LagrangeJob
+Out = FlowOut | LagrangeOut
+
+#: What a spawned worker runs (``python -c``).
+_SPAWN = "import sys; from baogong.optim.allocation.workers import main; sys.exit(main())"
+
+
+def run_jobs(geo: Geo, jobs: Sequence[Job], by_site: IntArray | None = None) -> list[Out]:
+    """Worker entry: solve the jobs in order. ``by_site``: see
+    :func:`~baogong.optim.allocation.arcs.site_major_order` (computed here when not given)."""
+    out: list[Out] = []
+    if by_site is None and jobs:
+        by_site = site_major_order(geo)
+    for job in jobs:
+        if isinstance(job, LagrangeJob):
+            out.append(solve_job(geo, job, by_site))
+        else:
+            out.append(product_flows(geo, job.supply, job.lb, job.ub, job.pair_c, job.k,
+                                     by_site, job.total))
+    return out
 
 
 def _highs_loaded() -> bool:
@@ -56,13 +90,14 @@ def fork_safe() -> bool:
             and threading.active_count() == 1 and not _highs_loaded())
 
 
-def serve(ctl: IO[bytes], geo: mcf.Geo | None = None,
-          by_site: IntArray | None = None) -> int:
+def serve(ctl: IO[bytes], geo: Geo | None = None, by_site: IntArray | None = None) -> int:
     """Worker body: wait for one ``GEO JOBS OUT`` line on ``ctl``, run the jobs, write OUT.
 
-    Forked workers already hold their :class:`~allocation_mcf.Geo` (``GEO`` is then ``-``).
+    Forked workers already hold their :class:`~baogong.optim.allocation.arcs.Geo` (``GEO``
+    is then ``-``).
     """
-    from ortools.graph.python import min_cost_flow  # noqa: F401  (load while the parent works)
+    # Only in a worker (see the module docstring); loaded while the parent works.
+    from ortools.graph.python import min_cost_flow  # noqa: F401
 
     line = ctl.readline()
     if not line.strip():
@@ -73,7 +108,7 @@ def serve(ctl: IO[bytes], geo: mcf.Geo | None = None,
         if geo is None:
             geo = pickle.loads(Path(geo_path).read_bytes())
         jobs = pickle.loads(Path(jobs_path).read_bytes())
-        result = ("ok", mcf.run_jobs(geo, jobs, by_site))
+        result = ("ok", run_jobs(geo, jobs, by_site))
     except Exception as exc:  # reported by the parent
         result = ("error", f"{type(exc).__name__}: {exc}")
     Path(out_path).write_bytes(pickle.dumps(result, protocol=5))
@@ -82,9 +117,6 @@ def serve(ctl: IO[bytes], geo: mcf.Geo | None = None,
 
 def _die_with_parent(parent: int) -> None:
     """Ask the kernel to kill this process when ``parent`` exits (Linux ``PR_SET_PDEATHSIG``)."""
-    import ctypes
-    import signal
-
     pr_set_pdeathsig = 1
     ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
     if os.getppid() != parent:  # the parent is already gone
@@ -100,10 +132,10 @@ def _forked_pair(problem: Problem, ctl_a: int, ctl_b: int) -> int:
     front is a third of the import time, and nothing else is loaded here that could clash.
     """
     sys.setdlopenflags(os.RTLD_LAZY)
-    from ortools.graph.python import min_cost_flow  # noqa: F401
+    from ortools.graph.python import min_cost_flow  # noqa: F401  (only in a worker)
 
-    geo = mcf.make_geo(problem)
-    by_site = mcf.site_major_order(geo)
+    geo = make_geo(problem)
+    by_site = site_major_order(geo)
     me = os.getpid()
     pid = os.fork()
     if pid == 0:
@@ -122,24 +154,18 @@ def _forked_pair(problem: Problem, ctl_a: int, ctl_b: int) -> int:
     return code or os.waitstatus_to_exitcode(status)
 
 
-#: How the last flow workers of this process were started: "fork" or "spawn" (benchmark).
-LAST_START = [""]
-
-
 class FlowWorkers:
     """Two flow workers, started at once; :meth:`run` hands them the jobs and collects.
 
     Forked: one child, which forks the second once OR-Tools is loaded and the distance lists
-    are built (so both happen once), and waits for it before it exits. Spawned: two
-    ``python -m baogong.optim.allocation_workers`` processes.
+    are built (so both happen once), and waits for it before it exits. Spawned: two fresh
+    Python processes running :func:`main`. ``start`` tells which ("fork" or "spawn").
     """
 
     def __init__(self, problem: Problem) -> None:
-        import subprocess
-
         self.problem = problem
         self.fork = fork_safe()
-        LAST_START[0] = "fork" if self.fork else "spawn"
+        self.start = "fork" if self.fork else "spawn"
         self.ctls: list[int] = []
         self.pid = 0
         self.procs: list[subprocess.Popen[bytes]] = []
@@ -165,32 +191,42 @@ class FlowWorkers:
         else:
             for _ in range(2):
                 proc = subprocess.Popen(
-                    [sys.executable, "-m", "baogong.optim.allocation_workers"],
+                    [sys.executable, "-c", _SPAWN],
                     stdin=subprocess.PIPE, stderr=subprocess.PIPE)
                 assert proc.stdin is not None
                 self.procs.append(proc)
                 self.ctls.append(proc.stdin.fileno())
 
-    def run(self, jobs: list[mcf.Job]) -> list[mcf.Out]:
+    def run_flows(self, jobs: Sequence[FlowJob]) -> list[FlowOut]:
+        """Solve products' flows (see :meth:`run`)."""
+        outs = [out for out in self.run(jobs) if isinstance(out, FlowOut)]
+        if len(outs) != len(jobs):
+            raise RuntimeError("allocation: a flow worker did not return flows")
+        return outs
+
+    def run_lagrange(self, jobs: Sequence[LagrangeJob]) -> list[LagrangeOut]:
+        """Solve products' Lagrangian subproblems (see :meth:`run`)."""
+        outs = [out for out in self.run(jobs) if isinstance(out, LagrangeOut)]
+        if len(outs) != len(jobs):
+            raise RuntimeError("allocation: a flow worker did not return a certificate")
+        return outs
+
+    def run(self, jobs: Sequence[Job]) -> list[Out]:
         """Solve the jobs, balanced over the workers by pairs; outputs in job order."""
-        import tempfile
-
-        import numpy as np
-
         n = len(self.ctls)
-        size = np.array([int(j[4].size) for j in jobs])
+        size = np.array([int(j.pair_c.size) for j in jobs])
         parts: list[list[int]] = [[] for _ in range(n)]
         load = [0] * n
         for i in np.argsort(-size).tolist():
             b = int(np.argmin(load))
             parts[b].append(i)
             load[b] += int(size[i])
-        results: dict[int, mcf.Out] = {}
+        results: dict[int, Out] = {}
         with tempfile.TemporaryDirectory(prefix="baogong-alloc-") as tmp:
             geo_path = None
             if not self.fork:  # forked workers have built their own
                 geo_path = Path(tmp) / "geo.pkl"
-                geo_path.write_bytes(pickle.dumps(mcf.make_geo(self.problem), protocol=5))
+                geo_path.write_bytes(pickle.dumps(make_geo(self.problem), protocol=5))
             sent: list[tuple[list[int], Path]] = []
             for b, (ctl, part) in enumerate(zip(self.ctls, parts, strict=True)):
                 if not part:
@@ -207,7 +243,7 @@ class FlowWorkers:
                 if status != "ok":
                     errors.append(str(payload))
                     continue
-                outs: list[mcf.Out] = payload
+                outs: list[Out] = payload
                 for i, res in zip(part, outs, strict=True):
                     results[i] = res
             if errors or len(results) != len(jobs):
@@ -220,8 +256,6 @@ class FlowWorkers:
 
     def _finish(self, kill: bool) -> list[str]:
         """Close the control pipes (idle workers exit), wait; error texts of failures."""
-        import signal
-
         errors: list[str] = []
         if self.fork:
             for ctl in self.ctls:
@@ -250,6 +284,7 @@ class FlowWorkers:
         return errors
 
 
-if __name__ == "__main__":
+def main() -> int:
+    """Body of a spawned worker: serve the jobs named on stdin."""
     sys.setdlopenflags(os.RTLD_LAZY)  # see _forked_pair
-    raise SystemExit(serve(sys.stdin.buffer))
+    return serve(sys.stdin.buffer)

@@ -14,7 +14,7 @@ from typing import Any
 
 from baogong.errors import DomainError
 from baogong.i18n import N_
-from baogong.optim.allocation import (
+from baogong.optim.allocation.model import (
     Community,
     Demand,
     FixedFlow,
@@ -22,9 +22,9 @@ from baogong.optim.allocation import (
     Problem,
     ProblemError,
     Product,
-    Result,
     Site,
 )
+from baogong.optim.allocation.result import Result
 
 VERSION = 1
 _OPTIONS = {"road_factor", "distance_km", "nearest_k", "local_km", "nearby_km", "time_limit_s",

@@ -1,20 +1,16 @@
-"""A certified lower bound on stage 4's kg x km for the ``network`` method.
+"""The zone LP: stage 4 with communities grouped into zones, for supplies and prices.
 
-The network method's flows are optimal per product for their site supplies, but the split
-of a capacity-tight site between products is a heuristic, so its kg x km has no LP bound of
-its own. This module gives it one by Lagrangian relaxation (:mod:`allocation_lagrange`):
-price the sites' kg capacity at ``mu_s`` and served kg at ``nu``, solve one transport
-problem per product (in the flow workers), and add up. Any prices give a valid bound; good
-ones give a tight one. They come from a *zone LP*: the stage-4 LP with communities grouped
-into zones (demand-weighted k-means), a zone's distance to a site being the demand-weighted
-mean of its communities' distances. Its optimal values are poor (zones blur distances), but
-its capacity and served-kg duals are close to the full LP's, because they depend on where
-supply competes, not on the last kilometre: on the district benchmark the bound from the
-default 26 zones' prices is 0.9% below the full LP optimum and from 100 zones' 0.3% below
-(the full LP takes 40-120 s there; the prices 1-25 s). For the same reason the zone LP's
-units per site and product are the network method's supplies where it is small enough
-(``SPLIT_CELLS``; see :func:`allocation_lp._split`): the district's plan is then 0.16% above
-the full LP optimum, against 2.7% with the locality proxy's supplies.
+Communities are grouped into zones (demand-weighted k-means), a zone's distance to a site
+being the demand-weighted mean of its communities' distances. The LP's optimal values are
+poor (zones blur distances), but its capacity and served-kg duals are close to the full
+LP's, because they depend on where supply competes, not on the last kilometre: they price
+the Lagrangian kg x km bound (:mod:`baogong.optim.allocation.bound`; on the district
+benchmark the bound from the default 26 zones' prices is 0.9% below the full LP optimum and
+from 100 zones' 0.3% below; the full LP takes 40-120 s there, the prices 1-25 s). For the
+same reason the zone LP's units per site and product are the network method's supplies where
+it is small enough (``SPLIT_CELLS``; see :mod:`baogong.optim.allocation.solver`): the
+district's plan is then 0.16% above the full LP optimum, against 2.7% with the locality
+proxy's supplies.
 """
 
 from __future__ import annotations
@@ -24,16 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from baogong.optim.allocation import FloatArray, IntArray, Problem, km_grid
-from baogong.optim.allocation_agg import (
-    _INF,
-    Aggregate,
-    _Clock,
-    _highs,
-    _pass,
-    stage4_rows,
-)
-from baogong.optim.allocation_lagrange import best_reward, pair_value
+from baogong.optim.allocation.aggregate import Aggregate, stage4_rows
+from baogong.optim.allocation.geometry import FloatArray, IntArray, km_grid
+from baogong.optim.allocation.highs import INF, Clock, new_highs, pass_model
+from baogong.optim.allocation.model import Problem
 
 #: Zones per square root of the communities (26 for 2,000 communities, 134 for 50,000),
 #: at least 25 and at most 200: finer zones give better prices and supplies but a larger LP.
@@ -91,7 +81,7 @@ def zone_cells(problem: Problem) -> int:
     return zone_count(problem) * int(usable.any(axis=1).sum()) * int(a.stock.shape[1])
 
 
-def zone_prices(problem: Problem, agg: Aggregate, clock: _Clock,
+def zone_prices(problem: Problem, agg: Aggregate, clock: Clock,
                 budget_s: float = BOUND_PRICING_S, seed: Seed | None = None
                 ) -> tuple[FloatArray, float]:
     """Rent per kg of each site's capacity and the reward per kg served, from the zone LP
@@ -100,7 +90,7 @@ def zone_prices(problem: Problem, agg: Aggregate, clock: _Clock,
     return z.mu, z.nu
 
 
-def zone_lp(problem: Problem, agg: Aggregate, clock: _Clock, n_zone: int | None = None,
+def zone_lp(problem: Problem, agg: Aggregate, clock: Clock, n_zone: int | None = None,
             budget_s: float = float("inf"), seed: Seed | None = None) -> Zone:
     """Stage 4 over zones of communities (see the module docstring), keeping stages 1-3 in
     aggregate form: per zone and product served in [sum of floors, sum of demand], total kg
@@ -123,7 +113,7 @@ def zone_lp(problem: Problem, agg: Aggregate, clock: _Clock, n_zone: int | None 
     n_zone = min(n_zone or zone_count(problem), comms.size)
     per_zone = min(n_site, max(ZONE_SITES, ZONE_SHARE * n_site // n_zone))
     weight = (need[comms] * w).sum(axis=1)
-    lab, n_zone = _zones(a.comm_xyz[comms], weight, n_zone)
+    lab, n_zone = weighted_kmeans(a.comm_xyz[comms], weight, n_zone)
     # demand-weighted mean km from each zone to each site
     kz = np.zeros((n_zone, n_site))
     chunk = max(1, 4_000_000 // n_site)
@@ -180,13 +170,13 @@ def zone_lp(problem: Problem, agg: Aggregate, clock: _Clock, n_zone: int | None 
     cost = np.concatenate([w[pi] * kz[zi, si], np.zeros(n_site), big * w[zp],
                            [big if has_total else 0.0]])
     lower = np.zeros(cost.size)
-    upper = np.concatenate([np.full(n_x, _INF), a.cap[sites], zlo[zz, zp], [_INF]])
-    row_lo = np.concatenate([np.full(kg0, -_INF), np.zeros(n_site), zlo[zz, zp],
-                             [total if has_total else -_INF]])
+    upper = np.concatenate([np.full(n_x, INF), a.cap[sites], zlo[zz, zp], [INF]])
+    row_lo = np.concatenate([np.full(kg0, -INF), np.zeros(n_site), zlo[zz, zp],
+                             [total if has_total else -INF]])
     row_hi = np.concatenate([a.stock[sites][ys, yp].astype(np.float64), np.zeros(n_site),
-                             zub[zz, zp], [_INF]])
-    h = _highs(problem.options.time_limit_s)
-    _pass(h, cost, lower, upper, row_lo, row_hi, start, index, value, maximize=False)
+                             zub[zz, zp], [INF]])
+    h = new_highs(problem.options.time_limit_s)
+    pass_model(h, cost, lower, upper, row_lo, row_hi, start, index, value, maximize=False)
     n_fixed = n_site + zz.size + 1  # K, slack columns: added columns come after them
     have = np.zeros((n_zone, n_site, n_p), dtype=bool)
     have[zi, si, pi] = True
@@ -221,7 +211,7 @@ def zone_lp(problem: Problem, agg: Aggregate, clock: _Clock, n_zone: int | None 
         c_idx = np.stack([stock_row[new_s, new_p], kg0 + new_s, zrow[new_z, new_p]],
                          axis=1).ravel().astype(np.int32)
         c_val = np.stack([np.ones(n_new), w[new_p], np.ones(n_new)], axis=1).ravel()
-        h.addCols(n_new, w[new_p] * kz[new_z, new_s], np.zeros(n_new), np.full(n_new, _INF),
+        h.addCols(n_new, w[new_p] * kz[new_z, new_s], np.zeros(n_new), np.full(n_new, INF),
                   c_idx.size, np.arange(0, 3 * n_new, 3, dtype=np.int32), c_idx, c_val)
         h.setOptionValue("simplex_strategy", 4)  # primal: the basis stays feasible
     dual = np.asarray(h.getSolution().row_dual)
@@ -238,7 +228,7 @@ def zone_lp(problem: Problem, agg: Aggregate, clock: _Clock, n_zone: int | None 
     return Zone(mu, nu, supply, short, float(h.getInfo().objective_function_value))
 
 
-def _zones(xyz: FloatArray, weight: FloatArray, n_zone: int, rounds: int = 12
+def weighted_kmeans(xyz: FloatArray, weight: FloatArray, n_zone: int, rounds: int = 12
            ) -> tuple[IntArray, int]:
     """Weighted k-means on the unit sphere (deterministic): zone of each point, zone count."""
     order = np.argsort(-weight, kind="stable")
@@ -254,72 +244,3 @@ def _zones(xyz: FloatArray, weight: FloatArray, n_zone: int, rounds: int = 12
         cent[ok] = sums[ok] / norm[ok, None]
     used, lab = np.unique(lab, return_inverse=True)
     return lab.ravel(), int(used.size)
-
-
-def kgkm_bound(problem: Problem, agg: Aggregate, clock: _Clock,
-               prices: tuple[FloatArray, float] | None = None, seed: Seed | None = None
-               ) -> float:
-    """A certified lower bound on the stage-4 LP's kg x km (residual flows only).
-
-    Zone-LP prices (computed here unless given, pricing for at most ``BOUND_PRICING_S``),
-    one Lagrangian transport problem per product in the flow workers.
-    """
-    from baogong.optim.allocation_workers import LAST_START, FlowWorkers
-
-    a = problem.arrays
-    n_p = a.stock.shape[1]
-    started = LAST_START[0]  # keep how the plan's workers were started (benchmark)
-    workers = FlowWorkers(problem)
-    LAST_START[0] = started
-    try:
-        mu, nu = (prices if prices is not None
-                  else zone_prices(problem, agg, clock, seed=seed))
-        lo, total = stage4_rows(problem, agg)
-        usable = (a.stock > 0) & (a.active & (a.cap > 0))[:, None]
-        need = a.pri + a.reg
-        jobs = []
-        for p in range(n_p):
-            comm = np.flatnonzero(need[:, p] > 0)
-            stock = np.where(usable[:, p], a.stock[:, p], 0).astype(np.int64)
-            seed_q, seed_s = _seed_arcs(seed, p, comm)
-            jobs.append(("lagrange", p, stock, lo[comm, p], comm,
-                         need[comm, p].astype(np.int64), mu, nu, float(a.w[p]),
-                         problem.options.nearest_k, seed_q, seed_s))
-        outs = workers.run(jobs)  # type: ignore[arg-type]
-    finally:
-        workers.close()
-    parts = []
-    bound = 0.0
-    for job, out in zip(jobs, outs, strict=True):
-        calls, secs, price, const = out  # type: ignore[misc]
-        clock.calls += calls
-        clock.solver_s += secs
-        parts.append((price, job[3], job[5], job[8]))
-        bound += const
-    # the subproblems' certificates hold for any reward: take the best one
-    reward = best_reward(parts, total) if np.isfinite(total) else 0.0
-    bound -= float(mu[usable.any(axis=1)] @ a.cap[usable.any(axis=1)])
-    bound += reward * total if np.isfinite(total) else 0.0
-    for price, lo_p, ub_p, w_p in parts:
-        bound += pair_value(price - w_p * reward, lo_p, ub_p)
-    return max(bound, 0.0)
-
-
-def _seed_arcs(seed: Seed | None, p: int, comm: IntArray) -> tuple[IntArray, IntArray]:
-    """The seed's flows of product ``p`` as (pair, site): pairs index ``comm`` (increasing)."""
-    if seed is None or comm.size == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    site, c, prod = seed
-    on = prod == p
-    q = np.minimum(np.searchsorted(comm, c[on]), comm.size - 1)
-    ok = comm[q] == c[on]
-    return q[ok].astype(np.int64), site[on][ok].astype(np.int64)
-
-
-def timed_bound(problem: Problem, agg: Aggregate,
-                prices: tuple[FloatArray, float] | None = None, seed: Seed | None = None
-                ) -> tuple[float, float]:
-    """:func:`kgkm_bound` and the seconds it took."""
-    t0 = time.perf_counter()
-    clock = _Clock()
-    return kgkm_bound(problem, agg, clock, prices, seed), time.perf_counter() - t0

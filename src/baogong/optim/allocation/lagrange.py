@@ -1,8 +1,9 @@
 """One product's Lagrangian subproblem of stage 4, with a bound that holds over every arc.
 
-The stage-4 LP (see :mod:`allocation_lp`) couples the products only through the sites'
-shared kg capacity and the total-kg row. Priced out with a rent ``mu_s`` per kg of capacity
-and a reward ``nu`` per kg served, it falls apart into one transport problem per product:
+The stage-4 LP (see :mod:`baogong.optim.allocation.exact`) couples the products only through
+the sites' shared kg capacity and the total-kg row. Priced out with a rent ``mu_s`` per kg of
+capacity and a reward ``nu`` per kg served, it falls apart into one transport problem per
+product:
 
     V_p = min sum w_p (km_sc + mu_s - nu) x_sc
           s.t. sum_c x_sc <= stock_sp,  lo_c <= sum_s x_sc <= ub_c,  x >= 0
@@ -26,36 +27,62 @@ reached off the flow's arcs, those arcs are added and the flow solved again (pri
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
-from baogong.optim import allocation_mcf as mcf
-from baogong.optim.allocation import FloatArray, IntArray, km_grid
+from baogong.optim.allocation.arcs import Geo
+from baogong.optim.allocation.geometry import FloatArray, IntArray, km_grid
+from baogong.optim.allocation.network import CHUNK_CELLS, potentials, product_arcs, take
 
 #: Integer cost units per kg x km in the flow (1 m).
 _SCALE = 1000.0
 #: Pricing rounds: the flow solved again with the arcs that price better added.
 _ROUNDS = 4
 
-#: ("lagrange", p, stock per site, floor per pair (fractional), communities, demand per
-#: pair, rent per kg per site, reward per kg, kg per unit, nearest k, seed arcs as (pair,
-#: site): a plan's flows of the product, the arcs the subproblem most likely needs)
-Job = tuple[str, int, IntArray, FloatArray, IntArray, IntArray, FloatArray, float, float, int,
-            IntArray, IntArray]
-#: solver calls, solver seconds, and the certificate of the best round: each pair's best
-#: price before the reward (``m_q + w nu``) and ``-sum_s a_s stock_s``, with which the bound
-#: on ``V_p`` holds for any reward (see :func:`pair_value`, :func:`best_reward`)
-Out = tuple[int, float, FloatArray, float]
 
 
-def solve_job(geo: mcf.Geo, job: Job, by_site: IntArray | None = None) -> Out:
+@dataclass(frozen=True, eq=False)
+class LagrangeJob:
+    """One product's subproblem for a worker: stock per site, floor per pair (fractional),
+    the pairs' communities and demand, rent per kg per site, reward per kg, kg per unit,
+    nearest ``k`` sites per pair as first arcs, and seed arcs as (pair, site): a plan's flows
+    of the product, the arcs the subproblem most likely needs."""
+
+    product: int
+    stock: IntArray
+    lo: FloatArray
+    pair_c: IntArray
+    ub: IntArray
+    mu: FloatArray
+    nu: float
+    w: float
+    k: int
+    seed_q: IntArray
+    seed_s: IntArray
+
+
+@dataclass(frozen=True, eq=False)
+class LagrangeOut:
+    """Solver calls, solver seconds, and the certificate of the best round: each pair's best
+    price before the reward (``m_q + w nu``) and ``-sum_s a_s stock_s``, with which the bound
+    on ``V_p`` holds for any reward (see :func:`pair_value`, :func:`best_reward`)."""
+
+    calls: int
+    solver_s: float
+    price: FloatArray
+    const: float
+
+
+def solve_job(geo: Geo, job: LagrangeJob, by_site: IntArray | None = None) -> LagrangeOut:
     """Solve one product's subproblem; return the certificate of its lower bound."""
-    _kind, _p, stock, lo, pair_c, ub, mu, nu, w, k, seed_q, seed_s = job
+    stock, lo, pair_c, ub, mu, nu = job.stock, job.lo, job.pair_c, job.ub, job.mu, job.nu
+    w, k, seed_q, seed_s = job.w, job.k, job.seed_q, job.seed_s
     sup = np.flatnonzero(stock > 0)
     lo_int = np.minimum(np.ceil(lo - 1e-9).astype(np.int64), ub)
     if pair_c.size == 0 or sup.size == 0:  # without stock the floors have no finite bound
-        return 0, 0.0, np.full(pair_c.size, np.inf), 0.0
-    arc_q, arc_s, arc_km = mcf.product_arcs(geo, stock, pair_c, ub, k, by_site)
+        return LagrangeOut(0, 0.0, np.full(pair_c.size, np.inf), 0.0)
+    arc_q, arc_s, arc_km = product_arcs(geo, stock, pair_c, ub, k, by_site)
     ok = stock[seed_s] > 0
     arc_q, arc_s, arc_km = _merge(geo, pair_c, arc_q, arc_s, arc_km, seed_q[ok], seed_s[ok])
     calls, secs = 0, 0.0
@@ -72,10 +99,10 @@ def solve_job(geo: mcf.Geo, job: Job, by_site: IntArray | None = None) -> Out:
             arc_q, arc_s, arc_km = _merge(geo, pair_c, arc_q, arc_s, arc_km, new_q, new_s)
         if arc_q.size == n_arcs:
             break
-    return calls, secs, cert[0], cert[1]
+    return LagrangeOut(calls, secs, cert[0], cert[1])
 
 
-def _merge(geo: mcf.Geo, pair_c: IntArray, arc_q: IntArray, arc_s: IntArray,
+def _merge(geo: Geo, pair_c: IntArray, arc_q: IntArray, arc_s: IntArray,
            arc_km: FloatArray, new_q: IntArray, new_s: IntArray
            ) -> tuple[IntArray, IntArray, FloatArray]:
     """The arcs with ``(new_q, new_s)`` added where they are not already."""
@@ -123,19 +150,19 @@ def _flow(stock: IntArray, sup: IntArray, lo: IntArray, ub: IntArray, arc_q: Int
     if status != m.OPTIMAL:
         raise RuntimeError(f"min-cost flow failed with status {status}")
     flows = np.asarray(m.flows(np.arange(tails.size)), dtype=np.int64)
-    d = mcf.potentials(supplies.size, tails, heads, caps, costs, flows)
+    d = potentials(supplies.size, tails, heads, caps, costs, flows)
     if d is None:
         raise RuntimeError("min-cost flow: no optimal potentials")
     return d, secs
 
 
-def _bound(geo: mcf.Geo, stock: IntArray, sup: IntArray, lo: FloatArray, ub: IntArray,
+def _bound(geo: Geo, stock: IntArray, sup: IntArray, lo: FloatArray, ub: IntArray,
            pair_c: IntArray, arc_q: IntArray, arc_s: IntArray, arc_km: FloatArray,
            mu: FloatArray, nu: float, w: float, d: IntArray
            ) -> tuple[float, IntArray, IntArray, FloatArray, float]:
     """Certified lower bound on ``V_p`` (kg x km) from the flow's potentials ``d`` (see the
     module docstring), and the arcs (pair, site) that price better than every arc of the
-    pair in the flow (at most ``mcf._PER_PAIR`` per pair, cheapest first), then the certificate
+    pair in the flow (at most ``PER_PAIR`` per pair, cheapest first), then the certificate
     (see :data:`Out`).
 
     Site prices: ``a_s = max(0, pi_source - pi_s)`` with ``pi = -d w / _SCALE``, the value
@@ -160,7 +187,7 @@ def _bound(geo: mcf.Geo, stock: IntArray, sup: IntArray, lo: FloatArray, ub: Int
         far = np.flatnonzero(w * km_l[:, -1] * (1 - 1e-9) + phi[sup].min() < best)
     else:
         far = np.arange(n_q)
-    chunk = max(1, mcf._CHUNK_CELLS // max(1, n_sup))
+    chunk = max(1, CHUNK_CELLS // max(1, n_sup))
     for i in range(0, far.size, chunk):
         q = far[i:i + chunk]
         km = km_grid(geo.comm_xyz, geo.site_xyz, geo.matrix, geo.road_factor, pair_c[q], sup)
@@ -175,8 +202,17 @@ def _bound(geo: mcf.Geo, stock: IntArray, sup: IntArray, lo: FloatArray, ub: Int
 
 
 def pair_value(m: FloatArray, lo: FloatArray, ub: IntArray) -> float:
-    """``sum_q m_q lo_q`` where ``m_q >= 0``, ``m_q ub_q`` elsewhere (0 where nothing is owed)."""
-    return float(np.where(m >= 0, np.where(lo > 0, m * lo, 0.0), m * ub).sum())
+    """``sum_q m_q lo_q`` where ``m_q >= 0``, ``m_q ub_q`` elsewhere (0 where nothing is owed).
+
+    Only the products that count are formed: a pair no stock can reach has ``m_q = inf``,
+    and ``inf x 0`` (no floor) would be NaN.
+    """
+    pos = m >= 0
+    value = np.zeros(m.shape)
+    floor = pos & (lo > 0)
+    value[floor] = m[floor] * lo[floor]
+    value[~pos] = m[~pos] * ub[~pos]
+    return float(value.sum())
 
 
 def best_reward(parts: list[tuple[FloatArray, FloatArray, IntArray, float]], total: float
@@ -201,13 +237,13 @@ def best_reward(parts: list[tuple[FloatArray, FloatArray, IntArray, float]], tot
 
 def _better(cost: FloatArray, sites: IntArray, rows: IntArray, in_flow: FloatArray,
             out_q: list[IntArray], out_s: list[IntArray]) -> None:
-    """Append, per row (pair ``rows[i]``), the sites of at most ``mcf._PER_PAIR`` cheapest
+    """Append, per row (pair ``rows[i]``), the sites of at most ``PER_PAIR`` cheapest
     costs below the pair's cheapest arc in the flow."""
     if cost.shape[1]:
         gap = cost - in_flow[rows][:, None] + 1e-7 * (1.0 + np.abs(cost))
-        mcf._take(gap, np.asarray(sites), rows, out_q, out_s)
+        take(gap, np.asarray(sites), rows, out_q, out_s)
 
 
-def _complete(geo: mcf.Geo) -> bool:
+def _complete(geo: Geo) -> bool:
     """Whether the nearest-site lists hold every site (nothing is off a list)."""
     return bool(geo.cand_idx.shape[1] >= geo.site_xyz.shape[0])

@@ -1,23 +1,14 @@
-"""Allocation: who supplies whom, lexicographically optimal, fair and local-first.
+"""The allocation problem: products, sites, communities, fixed flows and options.
 
-A :class:`Problem` (frozen dataclasses, checked when built) goes into :func:`solve`, which
-returns a :class:`Result`: integer flows site -> community -> product, what stays unmet and
-a summary. The objective, in order of importance:
-
-1. serve as many priority kg as possible;
-2. then as many kg in total as possible;
-3. then make the lowest fill rate of any (community, product) pair with demand as high as
-   possible (fair sharing under shortage);
-4. then minimise kg x road km.
-
-The formulation and the proof that restricting arcs to near sites keeps optimality are in
-:mod:`baogong.optim.allocation_lp` and ``docs/allocation.md``.
+Every record checks itself when built and raises :class:`ProblemError` naming the record and
+the field at fault; :class:`Problem` also builds the index-aligned arrays the solver works on
+(residual quantities after the fixed flows).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
@@ -27,10 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from baogong.i18n import N_
-
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-EARTH_RADIUS_KM = 6371.0088
+from baogong.optim.allocation.geometry import FloatArray, IntArray, chord_km, unit_xyz
 
 
 class ProblemError(ValueError):
@@ -210,7 +198,8 @@ class Options:
         optimum (OR-Tools); ``auto``: exact when small, network otherwise.
     kgkm_bound
         With the network method, also compute a certified lower bound on stage 4's kg x km
-        (Lagrangian, see :mod:`allocation_bound`; seconds to minutes more), so that the
+        (Lagrangian, see :mod:`baogong.optim.allocation.bound`; seconds to minutes
+        more), so that the
         plan's kg x km gap is known. The exact method always has its LP bound.
     """
 
@@ -349,8 +338,8 @@ class Problem:
             w=w, stock=stock - fixed_stock, cap=np.maximum(cap, 0.0), active=active,
             pri=pri - fixed_pri, reg=reg - (fixed_q - fixed_pri), demand=pri + reg,
             fixed_q=fixed_q, fixed_pri=fixed_pri, fixed_site=f_s, fixed_comm=f_c, fixed_prod=f_p,
-            site_xyz=_unit_xyz([s.lat for s in self.sites], [s.lon for s in self.sites]),
-            comm_xyz=_unit_xyz([c.lat for c in self.communities],
+            site_xyz=unit_xyz([s.lat for s in self.sites], [s.lon for s in self.sites]),
+            comm_xyz=unit_xyz([c.lat for c in self.communities],
                                [c.lon for c in self.communities]),
             matrix=matrix,
         )
@@ -396,210 +385,3 @@ def _index(kind: str, items: Sequence[Any]) -> dict[str, int]:
                                value=item.id)
         out[item.id] = i
     return out
-
-
-def _unit_xyz(lat: Sequence[float], lon: Sequence[float]) -> FloatArray:
-    la = np.radians(np.asarray(lat, dtype=np.float64))
-    lo = np.radians(np.asarray(lon, dtype=np.float64))
-    xyz = np.stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)], axis=-1)
-    return xyz.reshape(-1, 3)
-
-
-def km_grid(comm_xyz: FloatArray, site_xyz: FloatArray, matrix: FloatArray | None,
-            road_factor: float, comms: IntArray, sites: IntArray) -> FloatArray:
-    """Road km from each of ``comms`` (rows) to each of ``sites`` (columns): the distance
-    matrix when there is one, else great-circle km x ``road_factor``."""
-    if matrix is not None:
-        return np.asarray(matrix[sites][:, comms].T, dtype=np.float64)
-    dot = comm_xyz[comms] @ site_xyz[sites].T
-    return chord_km(np.sqrt(np.maximum(2.0 - 2.0 * dot, 0.0))) * road_factor
-
-
-def chord_km(chord: FloatArray) -> FloatArray:
-    """Great-circle km from the chord length between unit vectors (exact haversine)."""
-    return np.asarray(2.0 * EARTH_RADIUS_KM * np.arcsin(np.clip(chord / 2.0, 0.0, 1.0)),
-                      dtype=np.float64)
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in km between two WGS-84 points."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
-
-
-# ----------------------------------------------------------------------------- results
-
-
-@dataclass(frozen=True, slots=True)
-class Flow:
-    """Units of one product sent from a site to a community (``priority_quantity`` of them
-    for priority households)."""
-
-    site: str
-    community: str
-    product: str
-    quantity: int
-    priority_quantity: int
-    km: float
-    tier: Tier
-    fixed: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Unmet:
-    """Demand left unserved for one (community, product)."""
-
-    community: str
-    product: str
-    priority: int
-    regular: int
-
-
-@dataclass(frozen=True, slots=True)
-class Summary:
-    """Totals of a plan, the LP bounds of each stage and the time taken.
-
-    ``lp_*`` are the optimal values of the linear relaxation (upper bounds for the kg and the
-    fill rate, a lower bound for kg x km); ``*_gap`` are the relative shortfalls of the
-    integer plan against them.
-    """
-
-    served_kg: float
-    unmet_kg: float
-    priority_served_kg: float
-    priority_unmet_kg: float
-    min_fill_rate: float
-    kg_km: float
-    solve_s: float
-    lp_priority_kg: float = math.nan
-    lp_served_kg: float = math.nan
-    lp_min_fill_rate: float = math.nan
-    lp_kg_km: float = math.nan
-    solver_s: float = 0.0
-    solver_calls: int = 0
-    arcs: int = 0
-    arc_rounds: int = 0
-    proven_products: int = -1  # network method: products whose flows are proven optimal
-    bound_s: float = 0.0  # network method with kgkm_bound: seconds for the bound (not in solve_s)
-
-    def gaps(self) -> dict[str, float]:
-        """Relative gaps of the integer plan to the LP bound of each stage (0 = optimal)."""
-        def rel(lp: float, got: float, lower_is_better: bool = False) -> float:
-            if math.isnan(lp):
-                return math.nan
-            diff = got - lp if lower_is_better else lp - got
-            return max(0.0, diff) / max(abs(lp), 1e-9)
-
-        return {
-            "priority_kg": rel(self.lp_priority_kg, self.priority_served_kg),
-            "served_kg": rel(self.lp_served_kg, self.served_kg),
-            "min_fill_rate": max(0.0, self.lp_min_fill_rate - self.min_fill_rate)
-            if not math.isnan(self.lp_min_fill_rate) else math.nan,
-            "kg_km": rel(self.lp_kg_km, self.kg_km, lower_is_better=True),
-        }
-
-
-@dataclass(frozen=True, eq=False)
-class Result:
-    """An integer plan in columnar form (index arrays into the problem) plus its summary.
-
-    Fixed flows come first in the flow arrays, marked by ``flow_fixed``.
-    """
-
-    problem: Problem
-    flow_site: IntArray
-    flow_comm: IntArray
-    flow_prod: IntArray
-    flow_qty: IntArray
-    flow_pri: IntArray
-    flow_km: FloatArray
-    flow_fixed: npt.NDArray[np.bool_]
-    served: IntArray          # units served per (community, product), fixed included
-    served_pri: IntArray      # of which priority
-    summary: Summary
-
-    def flows(self) -> Iterator[Flow]:
-        """The flows as records."""
-        pb = self.problem
-        tier = pb.options.tier
-        for s, c, p, q, qp, km, fx in zip(
-            self.flow_site.tolist(), self.flow_comm.tolist(), self.flow_prod.tolist(),
-            self.flow_qty.tolist(), self.flow_pri.tolist(), self.flow_km.tolist(),
-            self.flow_fixed.tolist(), strict=True,
-        ):
-            yield Flow(pb.sites[s].id, pb.communities[c].id, pb.products[p].id, q, qp,
-                       round(km, 3), tier(km), fx)
-
-    def unmet(self) -> Iterator[Unmet]:
-        """Unserved demand, one record per (community, product) left short."""
-        pb = self.problem
-        a = pb.arrays
-        total_pri = a.pri + a.fixed_pri
-        un_pri = total_pri - self.served_pri
-        un_reg = (a.demand - self.served) - un_pri
-        for c, p in zip(*np.nonzero(un_pri + un_reg), strict=True):
-            yield Unmet(pb.communities[c].id, pb.products[p].id, int(un_pri[c, p]),
-                        int(un_reg[c, p]))
-
-    def tier_kg(self) -> dict[Tier, float]:
-        """kg moved per tier."""
-        pb = self.problem
-        kg = self.flow_qty * pb.arrays.w[self.flow_prod]
-        out = {t: 0.0 for t in Tier}
-        local = self.flow_km <= pb.options.local_km
-        nearby = ~local & (self.flow_km <= pb.options.nearby_km)
-        out[Tier.LOCAL] = float(kg[local].sum())
-        out[Tier.NEARBY] = float(kg[nearby].sum())
-        out[Tier.CITYWIDE] = float(kg[~local & ~nearby].sum())
-        return out
-
-    def violations(self) -> list[str]:
-        """Broken constraints (stock, capacity, demand, priority labels); empty when valid."""
-        pb = self.problem
-        a = pb.arrays
-        n_s, n_p = a.stock.shape
-        out: list[str] = []
-        if np.any(self.flow_qty <= 0) or np.any(self.flow_pri < 0) or np.any(
-                self.flow_pri > self.flow_qty):
-            out.append("flow quantities out of range")
-        orig_stock = np.zeros((n_s, n_p), dtype=np.int64)
-        for i, site in enumerate(pb.sites):
-            for j, prod in enumerate(pb.products):
-                orig_stock[i, j] = site.stock.get(prod.id, 0)
-        shipped = np.zeros((n_s, n_p), dtype=np.int64)
-        np.add.at(shipped, (self.flow_site, self.flow_prod), self.flow_qty)
-        if np.any(shipped > orig_stock):
-            out.append("stock exceeded")
-        kg = np.zeros(n_s)
-        np.add.at(kg, self.flow_site, self.flow_qty * a.w[self.flow_prod])
-        caps = np.array([s.capacity_kg for s in pb.sites])
-        if np.any(kg > caps + 1e-6):
-            out.append("capacity exceeded")
-        new = ~self.flow_fixed
-        if np.any(~a.active[self.flow_site[new]]):
-            out.append("inactive site used")
-        served = np.zeros_like(a.demand)
-        np.add.at(served, (self.flow_comm, self.flow_prod), self.flow_qty)
-        if np.any(served != self.served) or np.any(served > a.demand):
-            out.append("demand exceeded")
-        spri = np.zeros_like(a.demand)
-        np.add.at(spri, (self.flow_comm, self.flow_prod), self.flow_pri)
-        if np.any(spri != self.served_pri) or np.any(spri > a.pri + a.fixed_pri):
-            out.append("priority labels inconsistent")
-        return out
-
-
-def solve(problem: Problem) -> Result:
-    """Solve an allocation problem to lexicographic optimality (LP) and round to units."""
-    from baogong.optim.allocation_lp import solve_lexicographic
-
-    return solve_lexicographic(problem)
-
-
-def greedy(problem: Problem) -> Result:
-    """The nearest-first baseline: what a person with a spreadsheet does."""
-    from baogong.optim.allocation_greedy import nearest_first
-
-    return nearest_first(problem)
