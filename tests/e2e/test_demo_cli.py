@@ -16,6 +16,8 @@ from baogong.migrate import alembic_config
 from tests.conftest import BACKENDS, backend_url
 from tests.data.plans import stored_day
 
+pytestmark = pytest.mark.slow  # each test runs the installed command, most the whole demo
+
 BAOGONG = shutil.which("baogong", path=str(Path(sys.executable).parent)) or "baogong"
 KEYS = {"households", "sealed_households", "vulnerable_households", "packs_demanded",
         "stock_kg", "elapsed_s"}

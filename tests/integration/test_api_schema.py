@@ -17,6 +17,8 @@ SKIP = {("GET", "/api/v1/events"),  # an endless stream
         ("POST", "/api/v1/plans")}  # starts the planning job: exercised in test_api_core
 EXAMPLES = 10
 
+pytestmark = pytest.mark.slow  # generates hundreds of requests
+
 
 @pytest.fixture(scope="module")
 def app_and_auth(city: City) -> tuple[Any, dict[str, str]]:
