@@ -1,4 +1,6 @@
-# baogong: `make run` sets up and runs the lockdown-day demo; `make test` sets up and tests.
+# baogong: `make run` sets up and runs the lockdown-day demo; `make test` sets up and tests
+# everything on SQLite and PostgreSQL; `make test-fast` is the developer's loop (SQLite only,
+# no test marked slow).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,7 +8,7 @@ STAMP := $(VENV)/.installed
 VENDOR := src/baogong/static/vendor
 ASSETS := $(VENDOR)/.installed
 
-.PHONY: setup assets run demo serve test lint bench i18n clean
+.PHONY: setup assets run demo serve test test-fast lint bench i18n clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -37,9 +39,13 @@ serve: setup
 test: setup lint
 	$(BIN)/python -m pytest -q
 
+test-fast: setup
+	BAOGONG_TEST_BACKENDS=sqlite $(BIN)/python -m pytest -q -m "not slow"
+
 lint: setup
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
+	$(BIN)/vulture
 
 bench: setup
 	$(BIN)/python bench/run_all.py

@@ -23,7 +23,7 @@ import time
 import uuid
 from pathlib import Path
 
-import httpx
+import httpx2
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
@@ -95,4 +95,4 @@ def main() -> None:
 if __name__ == "__main__":
     random.seed(1)
     main()
-    _ = (httpx, psycopg)
+    _ = (httpx2, psycopg)

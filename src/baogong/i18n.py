@@ -18,7 +18,6 @@ from babel.messages.pofile import read_po
 DOMAIN = "baogong"
 LOCALE_DIR = Path(__file__).parent / "locale"
 DEFAULT_LANG = "zh_CN"
-SUPPORTED = ("zh_CN", "en")
 
 _current: ContextVar[str] = ContextVar("baogong_lang", default=DEFAULT_LANG)
 

@@ -23,6 +23,12 @@ import pytest
 
 pytest.importorskip("playwright")
 from playwright.sync_api import Browser, Page, Request, expect, sync_playwright
+from sqlalchemy import func, select
+
+from baogong import i18n
+from baogong.db import make_engine
+from baogong.planning.models import Plan
+from tests.data.plans import stored_day
 
 CHROMIUM = os.environ.get("BAOGONG_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -31,7 +37,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 BAOGONG = shutil.which("baogong", path=str(Path(sys.executable).parent)) or "baogong"
 PASSWORD = "baogong-demo"
 
-pytestmark = [pytest.mark.browser,
+pytestmark = [pytest.mark.browser, pytest.mark.slow,
               pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no chromium installed")]
 
 
@@ -42,10 +48,15 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def web_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """URL of the served database (an SQLite file)."""
+    return f"sqlite:///{tmp_path_factory.mktemp('web') / 'web.db'}"
+
+
+@pytest.fixture(scope="module")
+def server(web_db: str) -> Iterator[str]:
     """`baogong serve` on the small sample city after the lockdown-day demo."""
-    db = tmp_path_factory.mktemp("web") / "web.db"
-    env = {**os.environ, "BAOGONG_DATABASE_URL": f"sqlite:///{db}"}
+    env = {**os.environ, "BAOGONG_DATABASE_URL": web_db}
     env.pop("BAOGONG_LANG", None)
     subprocess.run([BAOGONG, "demo", "--fresh", "--size", "small", "--date", "2022-04-09",
                     "--json"], env=env, check=True, capture_output=True, timeout=300)
@@ -148,14 +159,34 @@ def test_command_dashboard_draws_the_district_and_updates_live(server: str,
     v.close()
 
 
-def test_command_runs_the_plan_page(server: str, browser: Browser) -> None:
-    """The plan page runs plan and routes, shows progress and the figures, and the map."""
+def test_command_runs_the_plan_page(server: str, web_db: str, browser: Browser) -> None:
+    """The plan page runs plan and routes, shows progress, then the new plan's figures as
+    stored (packs allocated and not covered, none for vulnerable households; vehicles, trips,
+    stops and km of its routes), and the map."""
     v = Visit(browser, server, "command")
     v.page.goto(f"{server}/plan")
     v.page.fill("#plan-day", "2022-04-09")
     v.page.click("#plan-run")
     v.page.wait_for_selector("body[data-plan-done='1']", timeout=120_000)
-    assert v.page.locator("#job-result tr").count() >= 5
+    shown = {row.locator("th").inner_text(): row.locator("td").inner_text()
+             for row in v.page.locator("#job-result tr").all()}
+    eng = make_engine(web_db)
+    with eng.connect() as c:
+        plan_id, summary = c.execute(select(Plan.id, Plan.summary)
+                                     .order_by(Plan.id.desc()).limit(1)).one()
+        plans = c.scalar(select(func.count()).select_from(Plan))
+    eng.dispose()
+    assert plans == 2  # the demo's and the page's
+    stored = stored_day(web_db, plan_id)
+    zh = i18n.translations("zh_CN").gettext  # the page's labels, in the default language
+    expected = {zh("Plan"): plan_id, zh("Packs allocated"): summary["packs_allocated"],
+                zh("Packs not covered"): summary["unmet_packs"],
+                zh("Packs for vulnerable households not covered"): 0,
+                zh("Vehicles used"): stored["vehicles"], zh("Trips"): stored["trips"],
+                zh("Stops routed"): stored["stops"], zh("Route km"): round(stored["km"], 1),
+                zh("Kg not routed"): stored["unrouted_kg"]}
+    assert {k: float(shown.get(k, "nan")) for k in expected} == pytest.approx(expected)
+    assert summary["packs_allocated"] > 0 and stored["stops"] > 0 and stored["vehicles"] > 0
     v.page.wait_for_selector("body[data-ready='1']", timeout=20_000)
     v.shot("plan-command")
     v.close()

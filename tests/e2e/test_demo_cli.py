@@ -13,7 +13,10 @@ import pytest
 from alembic.script import ScriptDirectory
 
 from baogong.migrate import alembic_config
-from tests.conftest import PgDatabases
+from tests.conftest import BACKENDS, backend_url
+from tests.data.plans import stored_day
+
+pytestmark = pytest.mark.slow  # each test runs the installed command, most the whole demo
 
 BAOGONG = shutil.which("baogong", path=str(Path(sys.executable).parent)) or "baogong"
 KEYS = {"households", "sealed_households", "vulnerable_households", "packs_demanded",
@@ -29,16 +32,17 @@ def _run(url: str, *args: str, lang: str | None = None) -> subprocess.CompletedP
                           timeout=300, check=False)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def url(request: pytest.FixtureRequest, tmp_path: Path, pg_databases: PgDatabases) -> str:
+@pytest.fixture(params=BACKENDS)
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An empty database of each backend."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'demo.db'}"
-    return pg_databases.create()
+    return backend_url(request, request.param, tmp_path / "demo.db")
 
 
 def test_demo_json_reports_the_lockdown_day(url: str) -> None:
-    """On an empty database the demo prints one JSON object with the promised figures."""
+    """On an empty database the demo prints one JSON object with the promised figures: demand,
+    the allocation (packs allocated, no priority pack unmet, kg by tier adding up to the kg
+    served) and the routes (vehicles, stops, trips, km) exactly as it stored them, the
+    routed and unrouted kg adding up to the kg served."""
     proc = _run(url, "demo", "--size", "small", "--json", "--date", "2022-04-09")
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
@@ -48,6 +52,26 @@ def test_demo_json_reports_the_lockdown_day(url: str) -> None:
     assert 0 < out["vulnerable_households"] < out["sealed_households"]
     assert out["stock_kg"] > 0
     assert out["date"] == "2022-04-09"
+    # the allocation
+    assert 0 < out["packs_allocated"] <= out["packs_demanded"]
+    assert out["packs_allocated"] + out["unmet_packs"] == out["packs_demanded"]
+    assert out["priority_unmet_packs"] == 0 and out["priority_unmet_kg"] == 0
+    assert out["served_kg"] > 0 and 0 < out["min_fill_rate"] <= 1
+    assert sum(out["tiers_kg"].values()) == pytest.approx(out["served_kg"], abs=0.5)
+    stored = stored_day(url, out["plan_id"])
+    assert stored["flow_kg"] == pytest.approx(out["served_kg"], abs=0.5)
+    assert stored["priority_units"] > 0
+    # the routes
+    assert out["vehicles_used"] > 0 and out["stops_routed"] > 0 and out["route_km"] > 0
+    assert out["trips"] >= out["vehicles_used"] and out["sites_routed"] > 0
+    assert stored["vehicles"] == out["vehicles_used"]
+    assert stored["stops"] == out["stops_routed"] and stored["trips"] == out["trips"]
+    assert stored["km"] == pytest.approx(out["route_km"], abs=0.05)
+    assert 0 < stored["sites"] <= out["sites_routed"]
+    assert stored["unrouted"] == out["stops_unrouted"]
+    assert stored["unrouted_kg"] == pytest.approx(out["unrouted_kg"], abs=0.05)
+    assert stored["stop_kg"] + stored["unrouted_kg"] == pytest.approx(out["served_kg"], abs=0.5)
+    assert out["handoff_points"] > 0 and out["volunteer_hours_needed"] > 0
 
 
 def test_demo_refuses_a_database_that_is_not_empty(url: str) -> None:

@@ -8,9 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 
 from tests.data import workbooks
+
+pytestmark = pytest.mark.slow  # the installed command in subprocesses, the sample city each
 
 BAOGONG = shutil.which("baogong", path=str(Path(sys.executable).parent)) or "baogong"
 

@@ -8,17 +8,21 @@ import threading
 import time
 import uuid
 
+import pytest
+
 from baogong.loadtest import orders as load
-from tests.conftest import PG_ADMIN_URL
+from tests.conftest import BACKENDS
 
 N = 300
 
 
-def test_acknowledged_orders_survive_a_kill_exactly_once() -> None:
+@pytest.mark.slow
+@pytest.mark.skipif("postgresql" not in BACKENDS, reason="PostgreSQL not among the backends")
+def test_acknowledged_orders_survive_a_kill_exactly_once(pg_admin_url: str) -> None:
     """Kill the server after 60 acknowledged orders; after a restart, resending every key
     returns the acknowledged orders unchanged and stores each key's order once."""
     name = f"baogong_crash_{uuid.uuid4().hex[:8]}"
-    url = load.create_database(PG_ADMIN_URL, name)
+    url = load.create_database(pg_admin_url, name)
     try:
         load.prepare(url)
         server = load.Server(url, workers=1).start()
@@ -46,4 +50,4 @@ def test_acknowledged_orders_survive_a_kill_exactly_once() -> None:
         assert {k: after.acked[k] for k in acked} == acked
         assert load.count_orders(url) == (N, N)
     finally:
-        load.drop_database(PG_ADMIN_URL, name)
+        load.drop_database(pg_admin_url, name)

@@ -1,10 +1,14 @@
-"""A tiny named ledger used by the storage tests: one compound, two sites, one product."""
+"""Fixtures of the storage and API tests: a tiny named ledger (one compound, two sites, one
+product), its crew, and the small sample city planned and routed with one account per role."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from baogong.db import unit_of_work
@@ -13,6 +17,7 @@ from baogong.ledger.models import EnterpriseKind, Qualification, SiteKind
 from baogong.regions import service as regions
 from baogong.regions.models import RegionLevel
 from baogong.types import Unit
+from tests.integration.test_api_fixtures import City, build_city, client_for, wipe
 
 CREDIT = "914403001922038216"
 
@@ -77,3 +82,19 @@ def crew(tiny: sessionmaker[Session]) -> sessionmaker[Session]:
                                    hours_per_day=Decimal("4")),
         ])
     return tiny
+
+
+@pytest.fixture(scope="module")
+def city(engine: Engine) -> Iterator[City]:
+    """The small sample city, planned and routed, with one account per role (built once per
+    module; the module's tests share it)."""
+    c = build_city(engine)
+    yield c
+    wipe(c)
+
+
+@pytest.fixture(scope="module")
+def client(city: City) -> Iterator[TestClient]:
+    """A client of the app on the city's database."""
+    with client_for(city) as c:
+        yield c

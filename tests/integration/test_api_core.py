@@ -5,29 +5,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.engine import Engine
 
-from tests.integration.test_api_fixtures import City, build_city, client_for, token, wipe
-
-
-@pytest.fixture(scope="module")
-def city(engine: Engine) -> Iterator[City]:
-    """The small city, planned and routed, with one account per role."""
-    c = build_city(engine)
-    yield c
-    wipe(c)
-
-
-@pytest.fixture(scope="module")
-def client(city: City) -> Iterator[TestClient]:
-    """A client of the app on the city's database."""
-    with client_for(city) as c:
-        yield c
+from tests.integration.test_api_fixtures import City, client_for, token
 
 
 @pytest.fixture(scope="module")
@@ -67,13 +50,31 @@ def test_errors_have_one_shape(client: TestClient, command: dict[str, str]) -> N
             assert body["error"]["field"] == field
 
 
-def test_domain_refusal_is_a_400_with_the_field(client: TestClient, city: City,
-                                                command: dict[str, str]) -> None:
-    """Issuing more than the balance is refused with the stock rule's message, nothing booked."""
-    r = client.post(f"/api/v1/sites/{city.own_site}/stock", headers=command,
+def test_refused_issue_books_nothing(client: TestClient, city: City,
+                                    command: dict[str, str]) -> None:
+    """Issuing more than the balance is refused (409, the stock rule's message, the field at
+    fault) and books nothing: the balance, the audit trail and the event version stay put."""
+    url = f"/api/v1/sites/{city.own_site}/stock"
+    bus = client.app.state.bus  # type: ignore[attr-defined]
+
+    def balance() -> dict[str, str]:
+        return {ln["product"]: ln["quantity"]
+                for ln in client.get(url, headers=command).json()["lines"]}
+
+    def audited() -> int:
+        return int(client.get("/api/v1/audit?entity=stock", headers=command).json()["total"])
+
+    before, entries, version = balance(), audited(), bus.version
+    assert Decimal(before[city.product]) > 0
+    r = client.post(url, headers=command,
                     json={"product": city.product, "kind": "issue", "quantity": "999999"})
-    assert r.status_code in (400, 409)
-    assert r.json()["error"]["message"]
+    assert r.status_code == 409, r.text
+    error = r.json()["error"]
+    assert error["code"] == "conflict" and error["field"] == "quantity"
+    assert before[city.product] in error["message"]  # "... exceeds the balance of 69.000"
+    assert balance() == before
+    assert audited() == entries
+    assert bus.version == version
 
 
 def test_pagination_and_filters(client: TestClient, command: dict[str, str]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -10,22 +9,15 @@ import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
-from sqlalchemy.engine import Engine
 
 from baogong.app import create_app
-from tests.integration.test_api_fixtures import City, build_city, token, wipe
+from tests.integration.test_api_fixtures import City, token
 
 SKIP = {("GET", "/api/v1/events"),  # an endless stream
         ("POST", "/api/v1/plans")}  # starts the planning job: exercised in test_api_core
 EXAMPLES = 10
 
-
-@pytest.fixture(scope="module")
-def city(engine: Engine) -> Iterator[City]:
-    """The small city, planned and routed, with one account per role."""
-    c = build_city(engine)
-    yield c
-    wipe(c)
+pytestmark = pytest.mark.slow  # generates hundreds of requests
 
 
 @pytest.fixture(scope="module")

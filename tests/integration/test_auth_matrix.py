@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.engine import Engine
 
-from tests.integration.test_api_fixtures import City, build_city, client_for, token, wipe
+from tests.integration.test_api_fixtures import City, token
 
 ROLES = ("command", "inspector", "enterprise", "community", "driver", "volunteer")
-
-
-@pytest.fixture(scope="module")
-def city(engine: Engine) -> Iterator[City]:
-    """The small city, planned and routed, with one account per role."""
-    c = build_city(engine)
-    yield c
-    wipe(c)
-
-
-@pytest.fixture(scope="module")
-def client(city: City) -> Iterator[TestClient]:
-    """A client of the app on the city's database."""
-    with client_for(city) as c:
-        yield c
 
 
 Case = tuple[str, str, Callable[[City], str], dict[str, Any] | None, dict[str, int]]

@@ -4,12 +4,10 @@ role pages, the language switch, and scope enforced inside the queries themselve
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.engine import Engine
 
 from baogong.auth import service as auth
 from baogong.auth.models import AuthToken, Role, TokenKind
@@ -19,21 +17,13 @@ from baogong.errors import Conflict, DomainError, NotFound
 from baogong.ledger import queries as ledger_q
 from baogong.regions import queries as regions_q
 from baogong.types import utcnow
-from tests.integration.test_api_fixtures import City, build_city, client_for, token, wipe
+from tests.integration.test_api_fixtures import City, client_for, token
 
 PAGES = {"command": ("/dashboard", "id=\"map\""), "inspector": ("/dashboard", "id=\"map\""),
          "community": ("/m/community", "id=\"compounds\""),
          "driver": ("/m/driver", "id=\"stops\""),
          "enterprise": ("/m/enterprise", "id=\"picks\""),
          "volunteer": ("/m/volunteer", "id=\"team\"")}
-
-
-@pytest.fixture(scope="module")
-def city(engine: Engine) -> Iterator[City]:
-    """The small city, planned and routed, with one account per role."""
-    c = build_city(engine)
-    yield c
-    wipe(c)
 
 
 def _login(client: TestClient, username: str, password: str = "baogong-demo") -> str:

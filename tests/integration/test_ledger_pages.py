@@ -10,7 +10,7 @@ from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
@@ -88,9 +88,9 @@ def signin(client: TestClient, username: str) -> str:
 
 
 def _upload(client: TestClient, csrf: str, path: Path, name: str | None = None,
-            **options: str) -> httpx.Response:
+            **options: str) -> httpx2.Response:
     with path.open("rb") as fh:
-        r: httpx.Response = client.post("/ledgers/import", data={"csrf_token": csrf, **options},
+        r: httpx2.Response = client.post("/ledgers/import", data={"csrf_token": csrf, **options},
                                         files={"file": (name or path.name, fh)})
     return r
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -74,13 +74,3 @@ class OpenpyxlReader:
             progress(done)
         return out
 
-
-class FakeReader:
-    """Serves sheets given in memory (tests)."""
-
-    def __init__(self, sheets: Iterable[RawSheet]) -> None:
-        self.sheets = list(sheets)
-
-    def read(self, path: Path, progress: Progress | None = None) -> list[RawSheet]:
-        """The sheets it was given, whatever the path."""
-        return self.sheets

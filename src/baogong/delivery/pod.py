@@ -77,12 +77,6 @@ def latest_run(session: Session, *, plan_id: int) -> RoutingRun | None:
                           .order_by(RoutingRun.id.desc()).limit(1))
 
 
-def runs_of_day(session: Session, *, day: object) -> list[RoutingRun]:
-    """Routing runs of the plans of a day, newest first."""
-    return list(session.scalars(select(RoutingRun).join(Plan).where(Plan.day == day)
-                                .order_by(RoutingRun.id.desc())))
-
-
 def routes_of_run(session: Session, *, run_id: int, site_id: int | None = None) -> list[Route]:
     """Routes of a run (one site's, if given), by site and vehicle."""
     stmt = select(Route).where(Route.run_id == run_id).order_by(Route.site_id, Route.id)

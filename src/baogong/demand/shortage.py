@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from baogong.demand.models import ShortageReport
@@ -29,9 +28,3 @@ def report(session: Session, *, region_code: str, outlet: str, product_code: str
     session.add(entry)
     session.flush()
     return entry
-
-
-def open_reports(session: Session) -> list[ShortageReport]:
-    """Reports not yet resolved, newest first."""
-    return list(session.scalars(select(ShortageReport).where(ShortageReport.resolved.is_(False))
-                                .order_by(ShortageReport.reported_at.desc())))

@@ -17,7 +17,7 @@ from types import TracebackType
 from typing import Any
 
 import aiohttp
-import httpx
+import httpx2
 import psycopg
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
@@ -118,9 +118,9 @@ class Server:
                 raise RuntimeError(f"server exited: {self.proc.stderr.read()!r}"  # type: ignore[union-attr]
                                    )
             try:
-                if httpx.get(f"{self.base}/api/v1/openapi.json", timeout=2).status_code == 200:
+                if httpx2.get(f"{self.base}/api/v1/openapi.json", timeout=2).status_code == 200:
                     return self
-            except httpx.HTTPError:
+            except httpx2.HTTPError:
                 pass
             time.sleep(0.2)
         raise RuntimeError("server did not start within 60 s")
@@ -150,7 +150,7 @@ class Server:
 
 def token(base: str) -> str:
     """A bearer token of the load-test account."""
-    r = httpx.post(f"{base}/api/v1/auth/token", data={"username": USER, "password": PASSWORD},
+    r = httpx2.post(f"{base}/api/v1/auth/token", data={"username": USER, "password": PASSWORD},
                    timeout=30)
     r.raise_for_status()
     return str(r.json()["access_token"])

@@ -64,26 +64,6 @@ def compounds_page(session: Session, *, scope: Scope, at: datetime, under: str |
     return rows[offset:offset + limit], len(rows)
 
 
-def compound_in_scope(session: Session, *, scope: Scope, code: str) -> Region | None:
-    """The compound with this code if the scope may see it."""
-    region = session.scalar(select(Region).where(Region.code == code,
-                                                 Region.level == RegionLevel.COMPOUND))
-    if region is None or scope.role not in COMPOUND_READERS or scope.nothing:
-        return None
-    if scope.sees_all or region.path.startswith(scope.region_path or "/nothing/"):
-        return region
-    return None
-
-
-def handoffs_of(session: Session, *, compound_ids: list[int]) -> list[HandoffPoint]:
-    """Hand-off points of these compounds."""
-    if not compound_ids:
-        return []
-    return list(session.scalars(select(HandoffPoint)
-                                .where(HandoffPoint.compound_id.in_(compound_ids))
-                                .order_by(HandoffPoint.code)))
-
-
 def all_handoffs(session: Session) -> list[HandoffPoint]:
     """Every hand-off point."""
     return list(session.scalars(select(HandoffPoint).order_by(HandoffPoint.code)))

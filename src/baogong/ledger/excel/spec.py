@@ -224,5 +224,3 @@ SHEETS: tuple[Sheet, ...] = (
                ("每日时长", "可服务时长"), example=8),
     ), key=("code",), note=N_("Volunteers and the teams they serve in.")),
 )
-
-SHEET_BY_NAME = {s.name: s for s in SHEETS}
