@@ -103,6 +103,11 @@ def china_today() -> date:
     return datetime.now(CHINA_TZ).date()
 
 
+def day_start(day: date) -> datetime:
+    """Midnight of a day, China time: the moment whose zones decide the day's demand."""
+    return datetime.combine(day, datetime.min.time(), tzinfo=CHINA_TZ)
+
+
 def to_utc(value: datetime) -> datetime:
     """A moment in UTC; a naive value is taken to be China time (UTC+8)."""
     if value.tzinfo is None:
@@ -114,3 +119,11 @@ def china_clock(value: datetime) -> str:
     """A stored moment as HH:MM China time (a naive value is taken to be UTC, as stored)."""
     aware = value if value.tzinfo else value.replace(tzinfo=UTC)
     return aware.astimezone(CHINA_TZ).strftime("%H:%M")
+
+
+def local_time(value: datetime | None) -> str:
+    """A stored time as 'YYYY-MM-DD HH:MM:SS' China time ('' for none; naive is UTC)."""
+    if value is None:
+        return ""
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return aware.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S")

@@ -20,8 +20,8 @@ from baogong.delivery import service
 from baogong.demand.lifecycle import dispatch_orders
 from baogong.i18n import N_
 from baogong.optim import routing as rt
-from baogong.planning.flows import day_start
 from baogong.regions.models import HandoffPoint
+from baogong.types import day_start
 
 Step = Callable[[str, int], None]
 
