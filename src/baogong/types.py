@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from enum import StrEnum
@@ -94,6 +95,10 @@ def enum_col(cls: type[StrEnum]) -> Enum:
     """Column type of a StrEnum, stored as its value in a VARCHAR on every backend."""
     return Enum(cls, native_enum=False, length=24, values_callable=lambda e: [m.value for m in e])
 
+
+Progress = Callable[[str, int], None]
+"""progress(label, n): a label starts a step of n units; an empty label advances it by n
+(a terminal bar, console.StepProgress, or a web job's status, web.jobs)."""
 
 CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 

@@ -21,10 +21,9 @@ from baogong.delivery.queries import latest_run, run_figures
 from baogong.i18n import N_, current_lang, gettext
 from baogong.operations import day as day_runner
 from baogong.planning import queries
-from baogong.types import utcnow
+from baogong.types import Progress, utcnow
 from baogong.web.deps import DbSession, Factory
 from baogong.web.errors import ApiError
-from baogong.web.jobs import Progress
 from baogong.web.pagination import Page, Paging
 
 router = APIRouter()

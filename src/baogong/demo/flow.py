@@ -8,7 +8,6 @@ adds to the same summary; volunteer shifts are rostered last.
 from __future__ import annotations
 
 import time as _time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -31,9 +30,7 @@ from baogong.regions import service as regions
 from baogong.regions.models import Region, RegionLevel, ZoneStatus
 from baogong.sample import load as sample_load
 from baogong.sample.generator import SEALED, Size, generate
-from baogong.types import day_start
-
-Step = Callable[[str, int], None]
+from baogong.types import Progress, day_start
 
 
 @dataclass
@@ -127,7 +124,7 @@ def prepare_database(engine: Engine, *, fresh: bool) -> None:
 
 
 def run(engine: Engine, *, seed: int, size: Size, day: date, fresh: bool = False,
-        step: Step = _quiet) -> DemoResult:
+        step: Progress = _quiet) -> DemoResult:
     """Run the lockdown day on the engine's database; the database must be empty unless fresh."""
     t0 = _time.perf_counter()
     result = DemoResult(date=day, seed=seed, size=size.value, backend=engine.dialect.name)

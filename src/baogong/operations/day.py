@@ -15,7 +15,6 @@ steps committed in place, and nothing here commits on a step's behalf.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import IntEnum
@@ -28,9 +27,7 @@ from baogong.delivery.flows import route_plan
 from baogong.delivery.lastmile import handoff_loads
 from baogong.i18n import N_
 from baogong.planning.flows import plan_day
-
-Progress = Callable[[str, int], None]
-"""progress(label, n): a label starts a step of n units; an empty label advances it by n."""
+from baogong.types import Progress
 
 
 class Step(IntEnum):
