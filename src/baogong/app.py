@@ -13,15 +13,33 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.engine import Engine
 
 from baogong import i18n
+from baogong.auth import api as auth_api
+from baogong.auth import ui as auth_ui
 from baogong.auth.deps import Principal
+from baogong.command import api as command_api
+from baogong.command import audit as command_audit
+from baogong.command import phone as command_phone
+from baogong.command import ui as command_ui
 from baogong.command import watch
 from baogong.db import default_engine, session_factory
+from baogong.delivery import api as delivery_api
+from baogong.delivery import ui as delivery_ui
+from baogong.demand import api as demand_api
+from baogong.ledger import admin_api as ledger_admin_api
+from baogong.ledger import api as ledger_api
+from baogong.ledger import ui as ledger_ui
+from baogong.ledger import ui_import as ledger_import_ui
+from baogong.ledger import ui_stock as ledger_stock_ui
+from baogong.planning import api as planning_api
+from baogong.regions import api as regions_api
 from baogong.web import errors
 from baogong.web.events import EventBus
 from baogong.web.headers import LanguageAndHeaders
 from baogong.web.jobs import Job, JobRunner
 from baogong.web.principals import TokenCache
 from baogong.web.ratelimit import RateLimiter
+from baogong.workforce import api as workforce_api
+from baogong.workforce import ui as workforce_ui
 
 log = logging.getLogger("baogong.web")
 HERE = Path(__file__).resolve().parent
@@ -77,25 +95,6 @@ def _drop_shadowed(routers: list[APIRouter]) -> None:
 def create_app(engine: Engine | None = None, *, tile_url: str | None = None,
                login_limit: int = 10, watch_s: float = 3.0) -> FastAPI:
     """The web application on an engine (BAOGONG_DATABASE_URL by default)."""
-    from baogong.audit import ui as audit_ui
-    from baogong.auth import api as auth_api
-    from baogong.auth import ui as auth_ui
-    from baogong.command import api as command_api
-    from baogong.command import phone as command_phone
-    from baogong.command import ui as command_ui
-    from baogong.delivery import api as delivery_api
-    from baogong.delivery import ui as delivery_ui
-    from baogong.demand import api as demand_api
-    from baogong.ledger import admin_api as ledger_admin_api
-    from baogong.ledger import api as ledger_api
-    from baogong.ledger import ui as ledger_ui
-    from baogong.ledger import ui_import as ledger_import_ui
-    from baogong.ledger import ui_stock as ledger_stock_ui
-    from baogong.planning import api as planning_api
-    from baogong.regions import api as regions_api
-    from baogong.workforce import api as workforce_api
-    from baogong.workforce import ui as workforce_ui
-
     app = FastAPI(
         title="baogong 保供 API", version="1", openapi_url=f"{API}/openapi.json",
         docs_url=None, redoc_url=None,  # Swagger UI would load from a CDN: offline by design
@@ -135,7 +134,7 @@ def create_app(engine: Engine | None = None, *, tile_url: str | None = None,
         api.include_router(router)
     app.include_router(api)
     for module in (auth_ui, command_ui, command_phone, ledger_ui, ledger_import_ui,
-                   ledger_stock_ui, delivery_ui, workforce_ui, audit_ui):
+                   ledger_stock_ui, delivery_ui, workforce_ui, command_audit):
         app.include_router(module.router)
     app.mount("/static/vendor", StaticFiles(directory=str(vendor_dir())), name="vendor")
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
