@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from baogong.config import Settings, get_settings
 from baogong.delivery.flows import route_plan
-from baogong.delivery.lastmile import handoff_loads
+from baogong.delivery.lastmile import HandoffLoad, handoff_loads
 from baogong.i18n import N_
 from baogong.planning.flows import plan_day
 from baogong.types import Progress
@@ -62,35 +62,39 @@ def run_day(factory: sessionmaker[Session], *, day: date, by: str, until: Step =
     """Run the day's steps up to `until`; with `plan_id`, route that stored plan instead of
     planning anew. `by` is who the plan is stored for."""
     rules = rules or get_settings()
-    t = time.perf_counter()
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
 
-    def timed(name: str) -> None:
-        nonlocal t
+    def lap(name: str) -> None:
+        nonlocal clock
         now = time.perf_counter()
-        out.timings[name] = now - t
-        t = now
+        timings[name], clock = now - clock, now
 
+    allocation: dict[str, Any] = {}
     if plan_id is None:
         progress(N_("Allocating supply to compounds"), 1)
         planned = plan_day(factory, day=day, by=by)
         progress("", 1)
-        out = DayRun(day, planned.plan_id, allocation=planned.figures)
-        timed("allocation")
-    else:
-        out = DayRun(day, plan_id)
+        plan_id, allocation = planned.plan_id, planned.figures
+        lap("allocation")
+    out = DayRun(day, plan_id, allocation=allocation, timings=timings)
     if until >= Step.ROUTE:
-        routed = route_plan(factory, plan_id=out.plan_id, day=day, rules=rules, step=progress)
+        routed = route_plan(factory, plan_id=plan_id, day=day, rules=rules, step=progress)
         out.run_id, out.routing = routed.run_id, routed.figures
-        timed("routing")
+        lap("routing")
     if until >= Step.LAST_MILE:
         with factory() as session:
-            loads = handoff_loads(session, plan_id=out.plan_id, day=day, rules=rules)
-        out.lastmile = {
-            "handoff_points": len(loads),
-            "volunteer_hours_needed": round(sum(x.volunteer_hours_needed for x in loads), 1),
-            "volunteer_hours_available": round(sum(x.volunteer_hours_on_duty for x in loads),
-                                               1),
-            "volunteer_hours_short": round(sum(x.short_hours for x in loads), 1),
-        }
-        timed("lastmile")
+            loads = handoff_loads(session, plan_id=plan_id, day=day, rules=rules)
+        out.lastmile = last_mile_figures(loads)
+        lap("lastmile")
     return out
+
+
+def last_mile_figures(loads: list[HandoffLoad]) -> dict[str, Any]:
+    """Hand-off points served and the volunteer-hours needed, on duty and short."""
+    return {
+        "handoff_points": len(loads),
+        "volunteer_hours_needed": round(sum(x.volunteer_hours_needed for x in loads), 1),
+        "volunteer_hours_available": round(sum(x.volunteer_hours_on_duty for x in loads), 1),
+        "volunteer_hours_short": round(sum(x.short_hours for x in loads), 1),
+    }
