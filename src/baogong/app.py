@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, FastAPI
@@ -14,13 +13,33 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.engine import Engine
 
 from baogong import i18n
+from baogong.auth import api as auth_api
+from baogong.auth import ui as auth_ui
+from baogong.auth.deps import Principal
+from baogong.command import api as command_api
+from baogong.command import audit as command_audit
+from baogong.command import phone as command_phone
+from baogong.command import ui as command_ui
+from baogong.command import watch
 from baogong.db import default_engine, session_factory
-from baogong.web import errors, watch
+from baogong.delivery import api as delivery_api
+from baogong.delivery import ui as delivery_ui
+from baogong.demand import api as demand_api
+from baogong.ledger import admin_api as ledger_admin_api
+from baogong.ledger import api as ledger_api
+from baogong.ledger import ui as ledger_ui
+from baogong.ledger import ui_import as ledger_import_ui
+from baogong.ledger import ui_stock as ledger_stock_ui
+from baogong.planning import api as planning_api
+from baogong.regions import api as regions_api
+from baogong.web import errors
 from baogong.web.events import EventBus
 from baogong.web.headers import LanguageAndHeaders
 from baogong.web.jobs import Job, JobRunner
 from baogong.web.principals import TokenCache
 from baogong.web.ratelimit import RateLimiter
+from baogong.workforce import api as workforce_api
+from baogong.workforce import ui as workforce_ui
 
 log = logging.getLogger("baogong.web")
 HERE = Path(__file__).resolve().parent
@@ -40,11 +59,6 @@ def vendor_dir() -> Path:
     if (copied / "leaflet" / "dist" / "leaflet.js").exists():
         return copied
     return HERE.parent.parent / "node_modules"
-
-
-VENDOR_FILES = ("htmx.org/dist/htmx.min.js", "echarts/dist/echarts.min.js",
-                "leaflet/dist/leaflet.js", "leaflet/dist/leaflet.css", "leaflet/dist/images")
-"""What set-up copies from node_modules into static/vendor (same relative paths)."""
 
 
 def make_templates() -> Jinja2Templates:
@@ -81,25 +95,6 @@ def _drop_shadowed(routers: list[APIRouter]) -> None:
 def create_app(engine: Engine | None = None, *, tile_url: str | None = None,
                login_limit: int = 10, watch_s: float = 3.0) -> FastAPI:
     """The web application on an engine (BAOGONG_DATABASE_URL by default)."""
-    from baogong.audit import ui as audit_ui
-    from baogong.auth import api as auth_api
-    from baogong.auth import ui as auth_ui
-    from baogong.delivery import api as delivery_api
-    from baogong.delivery import ui as delivery_ui
-    from baogong.demand import api as demand_api
-    from baogong.ledger import admin_api as ledger_admin_api
-    from baogong.ledger import api as ledger_api
-    from baogong.ledger import ui as ledger_ui
-    from baogong.ledger import ui_import as ledger_import_ui
-    from baogong.ledger import ui_stock as ledger_stock_ui
-    from baogong.planning import api as planning_api
-    from baogong.regions import api as regions_api
-    from baogong.regions import ui as regions_ui
-    from baogong.web import api as web_api
-    from baogong.web import ui as web_ui
-    from baogong.workforce import api as workforce_api
-    from baogong.workforce import ui as workforce_ui
-
     app = FastAPI(
         title="baogong 保供 API", version="1", openapi_url=f"{API}/openapi.json",
         docs_url=None, redoc_url=None,  # Swagger UI would load from a CDN: offline by design
@@ -107,17 +102,13 @@ def create_app(engine: Engine | None = None, *, tile_url: str | None = None,
                     "and send the token as `Authorization: Bearer ...`.",
         lifespan=watch.lifespan(watch_s),
     )
-    import os
-    import sys
-    if os.environ.get("SWI"):
-        sys.setswitchinterval(float(os.environ["SWI"]))
     eng = engine or default_engine()
     bus = EventBus()
     app.state.engine = eng
     app.state.factory = session_factory(eng)
     app.state.bus = bus
     app.state.limiter = RateLimiter(limit=login_limit, window_s=60)
-    app.state.bearer_cache = TokenCache[Any](ttl_s=10.0)
+    app.state.bearer_cache = TokenCache[Principal](ttl_s=10.0)
     app.state.templates = make_templates()
     app.state.tile_url = tile_url
     csp = CSP
@@ -137,13 +128,13 @@ def create_app(engine: Engine | None = None, *, tile_url: str | None = None,
     api = APIRouter(prefix=API, responses=errors.ERROR_RESPONSES)
     # Order intake is the busiest route: its router goes first, as routes match in order.
     routers = [m.router for m in (demand_api, auth_api, regions_api, ledger_api, planning_api,
-                                  delivery_api, workforce_api, ledger_admin_api, web_api)]
+                                  delivery_api, workforce_api, ledger_admin_api, command_api)]
     _drop_shadowed(routers)
     for router in routers:
         api.include_router(router)
     app.include_router(api)
-    for module in (auth_ui, web_ui, regions_ui, ledger_ui, ledger_import_ui, ledger_stock_ui,
-                   delivery_ui, workforce_ui, audit_ui):
+    for module in (auth_ui, command_ui, command_phone, ledger_ui, ledger_import_ui,
+                   ledger_stock_ui, delivery_ui, workforce_ui, command_audit):
         app.include_router(module.router)
     app.mount("/static/vendor", StaticFiles(directory=str(vendor_dir())), name="vendor")
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")

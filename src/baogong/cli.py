@@ -37,20 +37,20 @@ def _root(
 
 
 def _register_domains() -> None:
-    from baogong import db_commands
+    from baogong import db_commands, serve
     from baogong.auth import commands as auth_commands
     from baogong.delivery import commands as delivery_commands
     from baogong.delivery import dispatch_commands, route_commands
     from baogong.demand import commands as demand_commands
     from baogong.demo import commands as demo_commands
     from baogong.ledger import commands as ledger_commands
+    from baogong.operations import commands as day_commands
     from baogong.planning import allocate_commands
-    from baogong.planning import commands as planning_commands
     from baogong.sample import commands as sample_commands
     from baogong.workforce import commands as workforce_commands
 
-    for module in (db_commands, sample_commands, demo_commands, planning_commands,
-                   delivery_commands, dispatch_commands, ledger_commands, auth_commands,
+    for module in (db_commands, sample_commands, demo_commands, day_commands,
+                   delivery_commands, dispatch_commands, ledger_commands, auth_commands, serve,
                    route_commands, demand_commands, allocate_commands, workforce_commands):
         module.register(app)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from enum import StrEnum
@@ -95,12 +96,21 @@ def enum_col(cls: type[StrEnum]) -> Enum:
     return Enum(cls, native_enum=False, length=24, values_callable=lambda e: [m.value for m in e])
 
 
+Progress = Callable[[str, int], None]
+"""progress(label, n): a label starts a step of n units; an empty label advances it by n
+(a terminal bar, console.StepProgress, or a web job's status, web.jobs)."""
+
 CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
 def china_today() -> date:
     """Today's date in China (the service day), whatever the machine's time zone."""
     return datetime.now(CHINA_TZ).date()
+
+
+def day_start(day: date) -> datetime:
+    """Midnight of a day, China time: the moment whose zones decide the day's demand."""
+    return datetime.combine(day, datetime.min.time(), tzinfo=CHINA_TZ)
 
 
 def to_utc(value: datetime) -> datetime:
@@ -114,3 +124,11 @@ def china_clock(value: datetime) -> str:
     """A stored moment as HH:MM China time (a naive value is taken to be UTC, as stored)."""
     aware = value if value.tzinfo else value.replace(tzinfo=UTC)
     return aware.astimezone(CHINA_TZ).strftime("%H:%M")
+
+
+def local_time(value: datetime | None) -> str:
+    """A stored time as 'YYYY-MM-DD HH:MM:SS' China time ('' for none; naive is UTC)."""
+    if value is None:
+        return ""
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return aware.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S")

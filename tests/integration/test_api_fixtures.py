@@ -27,6 +27,7 @@ from baogong.regions import service as regions
 from baogong.regions.models import HandoffPoint, Region, ZoneStatus
 from baogong.sample.generator import Size, generate
 from baogong.sample.load import load
+from baogong.types import day_start
 from baogong.workforce.models import ShiftTask, Team, Volunteer
 from baogong.workforce.queries import assign_shift
 from baogong.workforce.service import ShiftIn
@@ -68,7 +69,7 @@ def build_city(engine: Engine) -> City:
         load(s, generate(5, Size.SMALL))
         for code in SEALED:
             regions.declare_zone(s, region_code=code, status=ZoneStatus.SEALED,
-                                 valid_from=flows.day_start(DAY))
+                                 valid_from=day_start(DAY))
     plan = flows.plan_day(factory, day=DAY, by="test")
     run = route_plan(factory, plan_id=plan.plan_id, day=DAY, rules=Settings())
     city = City(engine, plan.plan_id, run.run_id)

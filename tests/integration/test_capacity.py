@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from baogong.config import Settings
 from baogong.db import unit_of_work
 from baogong.delivery.capacity import area_loads, estimate
-from baogong.planning.flows import day_start
 from baogong.regions import service as regions
 from baogong.regions.models import ZoneDeclaration, ZoneStatus
 from baogong.sample.generator import Size, generate
 from baogong.sample.load import load
+from baogong.types import day_start
 
 DAY = day_start(date(2022, 4, 9))
 

@@ -22,6 +22,7 @@ from baogong.regions import service as regions
 from baogong.regions.models import HandoffPoint, ZoneStatus
 from baogong.sample.generator import Size, generate
 from baogong.sample.load import load
+from baogong.types import day_start
 
 DAY = date(2022, 4, 9)
 RULES = Settings()
@@ -33,7 +34,7 @@ def routed(factory: sessionmaker[Session]) -> tuple[sessionmaker[Session], int, 
     with unit_of_work(factory) as s:
         load(s, generate(5, Size.SMALL))
         regions.declare_zone(s, region_code="440111016", status=ZoneStatus.SEALED,
-                             valid_from=flows.day_start(DAY))
+                             valid_from=day_start(DAY))
     plan = flows.plan_day(factory, day=DAY, by="test")
     run = route_plan(factory, plan_id=plan.plan_id, day=DAY, rules=RULES)
     return factory, plan.plan_id, run.run_id
@@ -143,7 +144,7 @@ def test_road_distances_come_from_the_configured_source(factory: sessionmaker[Se
     with unit_of_work(factory) as s:
         load(s, generate(5, Size.SMALL))
         regions.declare_zone(s, region_code="440111016", status=ZoneStatus.SEALED,
-                             valid_from=flows.day_start(DAY))
+                             valid_from=day_start(DAY))
     plan = flows.plan_day(factory, day=DAY, by="test")
     roads = FakeSource()
     haversine = route_plan(factory, plan_id=plan.plan_id, day=DAY, rules=RULES)

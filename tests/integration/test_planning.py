@@ -19,6 +19,7 @@ from baogong.regions import service as regions
 from baogong.regions.models import ZoneStatus
 from baogong.sample.generator import Size, generate
 from baogong.sample.load import load
+from baogong.types import day_start
 
 DAY = date(2022, 4, 9)
 
@@ -30,7 +31,7 @@ def sealed_city(factory: sessionmaker[Session]) -> sessionmaker[Session]:
         load(s, generate(11, Size.SMALL))
         for code in ("440111016", "440111008"):
             regions.declare_zone(s, region_code=code, status=ZoneStatus.SEALED,
-                                 valid_from=flows.day_start(DAY))
+                                 valid_from=day_start(DAY))
     return factory
 
 
@@ -63,7 +64,7 @@ def test_plan_covers_demand_exactly_with_unmet(sealed_city: sessionmaker[Session
     """For every compound and product, planned plus unmet units equal what its packs need."""
     outcome = flows.plan_day(sealed_city, day=DAY, by="test")
     with sealed_city() as s:
-        snap = service.snapshot(s, day=DAY, at=flows.day_start(DAY))
+        snap = service.snapshot(s, day=DAY, at=day_start(DAY))
         want = {(c.id, p): d.priority + d.regular
                 for c in snap.problem.communities for p, d in c.demand.items()}
         got: dict[tuple[str, str], int] = defaultdict(int)

@@ -15,9 +15,10 @@ from baogong.db import unit_of_work
 from baogong.errors import DomainError
 from baogong.ledger import qualification, stock
 from baogong.ledger.models import Enterprise, Qualification, Site
-from baogong.planning import flows, service
+from baogong.planning import service
 from baogong.sample.generator import Size, generate
 from baogong.sample.load import load
+from baogong.types import day_start
 
 BOSS = Actor("指挥部", Source.CLI)
 DAY = date(2022, 4, 9)
@@ -33,7 +34,7 @@ def city(factory: sessionmaker[Session]) -> sessionmaker[Session]:
 
 def _active_sites(factory: sessionmaker[Session]) -> set[str]:
     with factory() as s:
-        snap = service.snapshot(s, day=DAY, at=flows.day_start(DAY))
+        snap = service.snapshot(s, day=DAY, at=day_start(DAY))
         return {site.id for site in snap.problem.sites if site.active}
 
 

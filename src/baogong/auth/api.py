@@ -10,10 +10,11 @@ from pydantic import BaseModel, Field
 from baogong.audit.queries import history_page
 from baogong.audit.service import record
 from baogong.auth import service as auth
+from baogong.auth.deps import Principal, SignedIn, require
 from baogong.auth.models import Role, TokenKind
 from baogong.db import unit_of_work
 from baogong.i18n import N_
-from baogong.web.deps import DbSession, Factory, SignedIn, require
+from baogong.web.deps import DbSession, Factory
 from baogong.web.errors import ApiError
 from baogong.web.pagination import Page, Paging
 from baogong.web.schemas import UtcDatetime
@@ -105,7 +106,7 @@ class UserOut(BaseModel):
 
 @router.post("/users", response_model=UserOut, status_code=201)
 def add_user(body: UserIn, request: Request, factory: Factory,
-             principal: Annotated[Any, require(Role.COMMAND)]) -> UserOut:
+             principal: Annotated[Principal, require(Role.COMMAND)]) -> UserOut:
     """Create an account (command centre only); audited."""
     with unit_of_work(factory) as session:
         user = auth.create_user(session, username=body.username, role=body.role,
@@ -136,7 +137,7 @@ class AuditOut(BaseModel):
 
 @router.get("/audit", response_model=Page[AuditOut])
 def audit_log(db: DbSession, paging: Paging,
-              _p: Annotated[Any, require(Role.COMMAND, Role.INSPECTOR)],
+              _p: Annotated[Principal, require(Role.COMMAND, Role.INSPECTOR)],
               entity: Annotated[str | None, Query(max_length=60)] = None,
               key: Annotated[str | None, Query(max_length=120)] = None,
               actor: Annotated[str | None, Query(max_length=80)] = None) -> Page[AuditOut]:

@@ -1,4 +1,4 @@
-"""`baogong user add|demo` and `baogong serve`."""
+"""`baogong user add|demo`."""
 
 from __future__ import annotations
 
@@ -51,7 +51,8 @@ def add(
     console.print(_("User {name} added with role {role}.").format(name=name, role=role.value))
 
 
-def _demo_users() -> None:
+def show_demo_users() -> None:
+    """Create one demo account per role (if missing) and print the logins."""
     from baogong.auth.demo import create_demo_users
 
     with unit_of_work(session_factory(default_engine())) as session:
@@ -67,35 +68,9 @@ def _demo_users() -> None:
 @user_app.command("demo")
 def demo_users() -> None:
     """Create one demo account per role on the sample city and print the logins."""
-    _demo_users()
-
-
-def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port.")] = 8000,
-    demo_users: Annotated[bool, typer.Option(
-        "--demo-users", help="Create the demo accounts first and print their logins.")] = False,
-    tile_url: Annotated[str | None, typer.Option(
-        help="Map tile URL template ({z}/{x}/{y}); default none: our own outline only.",
-        envvar="BAOGONG_TILE_URL")] = None,
-) -> None:
-    """Serve the web pages and the API (http://HOST:PORT, API under /api/v1)."""
-    import uvicorn
-
-    from baogong import migrate
-    from baogong.app import create_app
-
-    engine = default_engine()
-    migrate.upgrade(engine)
-    if demo_users:
-        _demo_users()
-    console.print(_("Serving on http://{host}:{port}/ (Ctrl+C to stop)").format(
-        host=host, port=port))
-    uvicorn.run(create_app(engine, tile_url=tile_url), host=host, port=port, log_level="warning",
-                timeout_graceful_shutdown=3)
+    show_demo_users()
 
 
 def register(app: typer.Typer) -> None:
-    """Add `user` and `serve` to the main app."""
+    """Add `user` to the main app."""
     app.add_typer(user_app, name="user")
-    app.command("serve")(serve)

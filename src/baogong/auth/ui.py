@@ -10,16 +10,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from baogong import i18n
 from baogong.auth import service as auth
 from baogong.auth.api import login_allowed
+from baogong.auth.deps import SESSION_COOKIE, OptionalPrincipal, SignedIn
 from baogong.auth.models import Role, TokenKind
 from baogong.db import unit_of_work
 from baogong.i18n import N_, gettext
-from baogong.web.deps import (
-    LANG_COOKIE,
-    SESSION_COOKIE,
-    Factory,
-    OptionalPrincipal,
-    SignedIn,
-)
+from baogong.web.deps import LANG_COOKIE, Factory
 from baogong.web.errors import ApiError
 from baogong.web.pages import render
 

@@ -9,11 +9,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 
+from baogong.auth.deps import Principal, require
 from baogong.auth.models import Role
 from baogong.db import unit_of_work
 from baogong.delivery import queries
 from baogong.delivery.models import StopStatus
-from baogong.web.deps import DbSession, Factory, require
+from baogong.web.deps import DbSession, Factory
 from baogong.web.pagination import Page, Paging
 from baogong.web.schemas import UtcDatetime
 
@@ -58,7 +59,7 @@ class RouteOut(BaseModel):
 
 @router.get("/routes", response_model=Page[RouteOut])
 def list_routes(db: DbSession, paging: Paging,
-                principal: Annotated[Any, require(*queries.ROUTE_READERS)],
+                principal: Annotated[Principal, require(*queries.ROUTE_READERS)],
                 day: Day = None) -> Page[RouteOut]:
     """Routes of the newest run (of a day) in scope: a driver's own, an enterprise's sites'."""
     run = queries.latest_run(db, day=day)
@@ -85,8 +86,8 @@ def stop_out(row: queries.StopRow) -> StopOut:
 
 @router.get("/stops", response_model=Page[StopOut])
 def list_stops(db: DbSession, paging: Paging,
-               principal: Annotated[Any, require(Role.COMMAND, Role.INSPECTOR, Role.ENTERPRISE,
-                                                 Role.DRIVER, Role.COMMUNITY)],
+               principal: Annotated[Principal, require(
+                   Role.COMMAND, Role.INSPECTOR, Role.ENTERPRISE, Role.DRIVER, Role.COMMUNITY)],
                day: Day = None, status: StopStatus | None = None) -> Page[StopOut]:
     """Stops of the newest run in scope (a community's own hand-off points, a driver's own)."""
     run = queries.latest_run(db, day=day)
@@ -109,7 +110,7 @@ class ConfirmIn(BaseModel):
 @router.post("/stops/{stop_id}/confirm", response_model=StopOut)
 def confirm_stop(stop_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: ConfirmIn,
                  request: Request, factory: Factory,
-                 principal: Annotated[Any, require(*queries.STOP_WRITERS)]) -> StopOut:
+                 principal: Annotated[Principal, require(*queries.STOP_WRITERS)]) -> StopOut:
     """Confirm a stop in scope (its driver, the receiving community, the command centre)."""
     with unit_of_work(factory) as session:
         queries.confirm(session, scope=principal.scope, actor=principal.actor(request),

@@ -14,7 +14,7 @@ from baogong.console import console, parse_day
 from baogong.db import default_engine, session_factory
 from baogong.delivery.capacity import CapacityRow, area_loads, estimate
 from baogong.i18n import _
-from baogong.planning.flows import day_start
+from baogong.types import day_start
 
 
 def capacity(

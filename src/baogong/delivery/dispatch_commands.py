@@ -1,4 +1,4 @@
-"""`baogong dispatch`, `runsheet`, `lastmile` and `pod`: the day's routes and the last 100 m."""
+"""`baogong runsheet`, `lastmile` and `pod`: the day's routes on paper and the last 100 m."""
 
 from __future__ import annotations
 
@@ -11,10 +11,9 @@ import typer
 from rich.table import Table
 
 from baogong.config import get_settings
-from baogong.console import StepProgress, console, fail, parse_day, progress
+from baogong.console import console, fail, parse_day
 from baogong.db import default_engine, session_factory, unit_of_work
 from baogong.delivery import lastmile, pod, runsheet
-from baogong.delivery.flows import route_plan
 from baogong.delivery.models import StopStatus
 from baogong.delivery.pod import STATUS_LABELS
 from baogong.i18n import _
@@ -31,36 +30,6 @@ def _plan_id(day: date) -> int:
         raise fail(_("No plan for {date}: run `baogong plan --date {date}` first.").format(
             date=day))
     return plan.id
-
-
-def dispatch(day: DateOpt = None,
-             as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Route every site's vehicles to the hand-off points of the day's latest plan."""
-    when = parse_day(day)
-    plan_id = _plan_id(when)
-    with progress(quiet=as_json) as bar:
-        outcome = route_plan(session_factory(default_engine()), plan_id=plan_id, day=when,
-                             rules=get_settings(), step=StepProgress(bar))
-    if as_json:
-        typer.echo(json.dumps({"run_id": outcome.run_id, **outcome.figures}))
-        return
-    show_routing(outcome.figures)
-
-
-def show_routing(figures: dict[str, object]) -> None:
-    """Print the routing figures."""
-    table = Table(title=_("Routes"), show_header=False)
-    table.add_column(_("Figure"))
-    table.add_column(_("Value"), justify="right")
-    labels = {"vehicles_used": _("Vehicles used"), "trips": _("Trips"),
-              "route_km": _("Distance (km)"), "stops_routed": _("Stops routed"),
-              "stops_unrouted": _("Stops not routed"), "unrouted_kg": _("Load not routed (kg)"),
-              "routing_s": _("Routing time (s)")}
-    for key, label in labels.items():
-        value = figures.get(key)
-        if isinstance(value, int | float):
-            table.add_row(label, f"{value:,}")
-    console.print(table)
 
 
 def runsheet_command(
@@ -145,7 +114,6 @@ def pod_command(
 
 def register(app: typer.Typer) -> None:
     """Add the day's delivery commands to the main app."""
-    app.command("dispatch")(dispatch)
     app.command("runsheet")(runsheet_command)
     app.command("lastmile")(lastmile_command)
     app.command("pod")(pod_command)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -20,10 +19,8 @@ from baogong.delivery import service
 from baogong.demand.lifecycle import dispatch_orders
 from baogong.i18n import N_
 from baogong.optim import routing as rt
-from baogong.planning.flows import day_start
 from baogong.regions.models import HandoffPoint
-
-Step = Callable[[str, int], None]
+from baogong.types import Progress, day_start
 
 
 def _quiet(_label: str, _n: int) -> None:
@@ -44,7 +41,7 @@ def site_budget(stops: int, seconds_per_stop: float) -> tuple[float, int]:
 
 
 def route_plan(factory: sessionmaker[Session], *, plan_id: int, day: date, rules: Settings,
-               seconds_per_stop: float = 0.05, seed: int = 1, step: Step = _quiet,
+               seconds_per_stop: float = 0.05, seed: int = 1, step: Progress = _quiet,
                roads: DistanceSource | None = None) -> RoutingOutcome:
     """Route every site's deliveries of a plan and store the routes and what stayed unrouted.
 

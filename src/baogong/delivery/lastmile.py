@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from baogong.config import Settings
 from baogong.demand.service import standard_pack_demand, standard_packs
-from baogong.planning.flows import day_start
 from baogong.planning.service import packs_by_compound, stored_served_units
 from baogong.regions.models import HandoffPoint, Region, ZoneStatus
+from baogong.types import day_start
 from baogong.workforce.models import Availability, Team, Volunteer
 
 

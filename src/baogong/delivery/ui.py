@@ -2,25 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from baogong.auth.deps import Principal, require
 from baogong.auth.models import Role
 from baogong.db import unit_of_work
 from baogong.delivery import queries, runsheet
 from baogong.delivery.models import StopStatus, Vehicle
 from baogong.errors import DomainError
 from baogong.planning.queries import get_plan
-from baogong.web.deps import DbSession, Factory, require
+from baogong.web.deps import DbSession, Factory
 from baogong.web.pages import render
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/m/driver", response_class=HTMLResponse)
-def driver(request: Request, db: DbSession, principal: Annotated[Any, require(Role.DRIVER)],
+def driver(request: Request, db: DbSession, principal: Annotated[Principal, require(Role.DRIVER)],
            done: str | None = None) -> HTMLResponse:
     """Today's run sheet of the driver's vehicle: stops in order, each to confirm."""
     run = queries.latest_run(db)
@@ -32,7 +33,7 @@ def driver(request: Request, db: DbSession, principal: Annotated[Any, require(Ro
 
 
 @router.get("/m/driver/print", response_class=HTMLResponse)
-def driver_print(db: DbSession, principal: Annotated[Any, require(Role.DRIVER)]) -> Response:
+def driver_print(db: DbSession, principal: Annotated[Principal, require(Role.DRIVER)]) -> Response:
     """The printable run sheet of the driver's own route(s)."""
     run = queries.latest_run(db)
     if run is None:
@@ -46,7 +47,7 @@ def driver_print(db: DbSession, principal: Annotated[Any, require(Role.DRIVER)])
 @router.post("/m/stops/{stop_id}/confirm", response_class=HTMLResponse)
 def confirm(request: Request, factory: Factory,
             stop_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
-            principal: Annotated[Any, require(*queries.STOP_WRITERS)],
+            principal: Annotated[Principal, require(*queries.STOP_WRITERS)],
             status: Annotated[StopStatus, Form()],
             received_by: Annotated[str, Form(max_length=80)] = "",
             note: Annotated[str, Form(max_length=300)] = "") -> Response:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from baogong.audit.service import record
+from baogong.auth.deps import Principal, require
 from baogong.auth.models import Role
 from baogong.auth.scope import Scope
 from baogong.db import single_write, unit_of_work
@@ -20,7 +21,7 @@ from baogong.demand.models import Channel, Order, OrderStatus
 from baogong.errors import NotFound
 from baogong.i18n import N_
 from baogong.regions.models import Region, RegionLevel
-from baogong.web.deps import DbSession, Factory, Principal, require
+from baogong.web.deps import DbSession, Factory
 from baogong.web.errors import ApiError
 
 OrderId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Order id")]

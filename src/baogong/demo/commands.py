@@ -10,10 +10,9 @@ from rich.table import Table
 
 from baogong.console import StepProgress, console, parse_day, progress
 from baogong.db import default_engine
-from baogong.delivery.dispatch_commands import show_routing
 from baogong.demo import flow
 from baogong.i18n import N_, _
-from baogong.planning.commands import show as show_allocation
+from baogong.operations.commands import show_allocation, show_routing
 from baogong.sample.generator import Size
 from baogong.types import unit_label
 

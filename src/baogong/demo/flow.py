@@ -1,13 +1,13 @@
 """A lockdown day: load the sample city, seal three subdistricts, size demand, check stock.
 
-Each step owns its transaction; a failure leaves what earlier steps committed intact. Later
-steps (allocation, routing, the daily report) add to the same run and the same summary.
+Each step owns its transaction; a failure leaves what earlier steps committed intact. The
+day itself (allocation, routing, the last 100 m) runs through `operations.day.run_day`, and
+adds to the same summary; volunteer shifts are rostered last.
 """
 
 from __future__ import annotations
 
 import time as _time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -18,24 +18,19 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from baogong import migrate
-from baogong.config import get_settings
 from baogong.db import session_factory, unit_of_work
-from baogong.delivery.flows import route_plan
-from baogong.delivery.lastmile import handoff_loads
 from baogong.demand.service import product_units, standard_pack_demand, standard_packs
 from baogong.demo.shifts import roster_demo_shifts
 from baogong.errors import DomainError
 from baogong.i18n import N_
 from baogong.ledger.models import Product
 from baogong.ledger.stock import available_stock
-from baogong.planning.flows import plan_day
+from baogong.operations import day as day_runner
 from baogong.regions import service as regions
 from baogong.regions.models import Region, RegionLevel, ZoneStatus
 from baogong.sample import load as sample_load
 from baogong.sample.generator import SEALED, Size, generate
-from baogong.types import CHINA_TZ
-
-Step = Callable[[str, int], None]
+from baogong.types import Progress, day_start
 
 
 @dataclass
@@ -129,7 +124,7 @@ def prepare_database(engine: Engine, *, fresh: bool) -> None:
 
 
 def run(engine: Engine, *, seed: int, size: Size, day: date, fresh: bool = False,
-        step: Step = _quiet) -> DemoResult:
+        step: Progress = _quiet) -> DemoResult:
     """Run the lockdown day on the engine's database; the database must be empty unless fresh."""
     t0 = _time.perf_counter()
     result = DemoResult(date=day, seed=seed, size=size.value, backend=engine.dialect.name)
@@ -150,7 +145,7 @@ def run(engine: Engine, *, seed: int, size: Size, day: date, fresh: bool = False
     with unit_of_work(factory) as session:
         sample_load.load(session, city, step)
     t = timed("load", t)
-    start = datetime.combine(day, datetime.min.time(), tzinfo=CHINA_TZ)
+    start = day_start(day)
     with unit_of_work(factory) as session:
         step(N_("Sealing subdistricts"), len(SEALED))
         for sub in session.scalars(select(Region).where(Region.name.in_(SEALED))):
@@ -162,24 +157,11 @@ def run(engine: Engine, *, seed: int, size: Size, day: date, fresh: bool = False
     with unit_of_work(factory) as session:
         _size_demand(session, result, start)
     t = timed("demand", t)
-    step(N_("Allocating supply to compounds"), 1)
-    outcome = plan_day(factory, day=day, by="demo")
-    result.plan_id, result.allocation = outcome.plan_id, outcome.figures
-    step("", 1)
-    t = timed("allocation", t)
-    rules = get_settings()
-    routed = route_plan(factory, plan_id=outcome.plan_id, day=day, rules=rules, step=step)
-    result.routing = routed.figures
-    t = timed("routing", t)
-    with factory() as session:
-        loads = handoff_loads(session, plan_id=outcome.plan_id, day=day, rules=rules)
-    result.lastmile = {
-        "handoff_points": len(loads),
-        "volunteer_hours_needed": round(sum(x.volunteer_hours_needed for x in loads), 1),
-        "volunteer_hours_available": round(sum(x.volunteer_hours_on_duty for x in loads), 1),
-        "volunteer_hours_short": round(sum(x.short_hours for x in loads), 1),
-    }
-    t = timed("lastmile", t)
+    ran = day_runner.run_day(factory, day=day, by="demo", progress=step)
+    result.plan_id, result.allocation = ran.plan_id, ran.allocation
+    result.routing, result.lastmile = ran.routing, ran.lastmile
+    result.timings.update(ran.timings)
+    t = _time.perf_counter()
     with unit_of_work(factory) as session:
         result.lastmile["volunteer_shifts"] = roster_demo_shifts(session, day=day)
     timed("shifts", t)

@@ -15,9 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from baogong.auth.demo import demo_volunteer
-from baogong.planning.flows import day_start
 from baogong.regions.models import HandoffPoint, Region, RegionLevel, ZoneStatus
 from baogong.regions.service import compound_statuses
+from baogong.types import day_start
 from baogong.workforce import service
 from baogong.workforce.models import Availability, ShiftTask, Team, Volunteer
 

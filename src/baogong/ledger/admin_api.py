@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from pydantic import BaseModel, Field
 
+from baogong.auth.deps import Principal, require
 from baogong.auth.models import Role
 from baogong.db import unit_of_work
 from baogong.i18n import N_
@@ -19,7 +20,7 @@ from baogong.ledger.excel.units import to_product_units
 from baogong.ledger.models import Qualification
 from baogong.ledger.service import get_product
 from baogong.types import china_today
-from baogong.web.deps import DbSession, Factory, Principal, require
+from baogong.web.deps import DbSession, Factory
 from baogong.web.errors import ApiError
 
 router = APIRouter(tags=["ledger admin"])

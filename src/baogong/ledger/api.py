@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 
+from baogong.auth.deps import Principal, SignedIn, require
 from baogong.auth.models import Role
 from baogong.db import unit_of_work
 from baogong.ledger import queries
 from baogong.ledger.models import EnterpriseKind, Qualification, SiteKind
 from baogong.types import Unit
-from baogong.web.deps import DbSession, Factory, SignedIn, require
+from baogong.web.deps import DbSession, Factory
 from baogong.web.pagination import Page, Paging
 
 router = APIRouter(tags=["ledger"])
@@ -35,7 +36,7 @@ class EnterpriseOut(BaseModel):
 
 @router.get("/enterprises", response_model=Page[EnterpriseOut])
 def list_enterprises(db: DbSession, paging: Paging,
-                     principal: Annotated[Any, require(Role.COMMAND, Role.INSPECTOR,
+                     principal: Annotated[Principal, require(Role.COMMAND, Role.INSPECTOR,
                                                        Role.ENTERPRISE)]
                      ) -> Page[EnterpriseOut]:
     """Enterprises in scope (an enterprise user sees its own)."""
@@ -63,7 +64,7 @@ class SiteOut(BaseModel):
 
 @router.get("/sites", response_model=Page[SiteOut])
 def list_sites(db: DbSession, paging: Paging,
-               principal: Annotated[Any, require(*LEDGER_READERS)],
+               principal: Annotated[Principal, require(*LEDGER_READERS)],
                region: Annotated[str | None, Query(max_length=40)] = None,
                enterprise: Annotated[str | None, Query(max_length=18)] = None) -> Page[SiteOut]:
     """Sites in scope; filter by region and enterprise credit code."""
@@ -95,7 +96,7 @@ class SiteStockOut(BaseModel):
 
 @router.get("/sites/{code}/stock", response_model=SiteStockOut)
 def get_site_stock(code: SiteCode, db: DbSession,
-                   principal: Annotated[Any, require(*LEDGER_READERS)]) -> SiteStockOut:
+                   principal: Annotated[Principal, require(*LEDGER_READERS)]) -> SiteStockOut:
     """Balances at a site in scope (404 for a site out of scope)."""
     site, lines = queries.site_stock(db, scope=principal.scope, code=code)
     return SiteStockOut(site=site.code, lines=[
@@ -122,7 +123,8 @@ class BalanceOut(BaseModel):
 
 @router.post("/sites/{code}/stock", response_model=BalanceOut, status_code=201)
 def post_stock(code: SiteCode, body: MovementIn, request: Request, factory: Factory,
-               principal: Annotated[Any, require(Role.COMMAND, Role.ENTERPRISE)]) -> BalanceOut:
+               principal: Annotated[Principal, require(Role.COMMAND, Role.ENTERPRISE)]
+               ) -> BalanceOut:
     """Book a stock movement at a site in scope; audited; dashboards update live."""
     with unit_of_work(factory) as session:
         after = queries.post_movement(session, scope=principal.scope,

@@ -15,6 +15,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
+from baogong.auth.deps import Principal, SignedIn, require
 from baogong.auth.models import Role
 from baogong.errors import Label
 from baogong.i18n import N_, gettext
@@ -22,7 +23,7 @@ from baogong.ledger.excel import upload
 from baogong.ledger.excel.export import export_ledger, write_template
 from baogong.ledger.excel.parse import Problem
 from baogong.types import CHINA_TZ, utcnow
-from baogong.web.deps import DbSession, Factory, Principal, SignedIn, require
+from baogong.web.deps import DbSession, Factory
 from baogong.web.pages import render
 
 router = APIRouter(include_in_schema=False)

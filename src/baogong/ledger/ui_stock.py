@@ -14,6 +14,7 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from baogong.auth.deps import Principal, require
 from baogong.auth.models import Role
 from baogong.db import unit_of_work
 from baogong.errors import Conflict, DomainError, Label, NotFound
@@ -24,11 +25,10 @@ from baogong.ledger.excel.units import to_product_units
 from baogong.ledger.models import Product
 from baogong.ledger.service import get_product
 from baogong.ledger.stock import MOVEMENT_LABELS
-from baogong.types import unit_label
-from baogong.web.deps import DbSession, Factory, Principal, require
+from baogong.types import local_time, unit_label
+from baogong.web.deps import DbSession, Factory
 from baogong.web.pages import render
 from baogong.web.pagination import PageLinks
-from baogong.web.when import local_time
 
 router = APIRouter(include_in_schema=False)
 READERS = (Role.COMMAND, Role.INSPECTOR, Role.ENTERPRISE)

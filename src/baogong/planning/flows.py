@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -13,7 +13,7 @@ from baogong.db import unit_of_work
 from baogong.demand.lifecycle import allocate_orders
 from baogong.optim import allocation as opt
 from baogong.planning import service
-from baogong.types import CHINA_TZ
+from baogong.types import day_start
 
 
 @dataclass(frozen=True)
@@ -22,11 +22,6 @@ class PlanOutcome:
 
     plan_id: int
     figures: dict[str, Any]
-
-
-def day_start(day: date) -> datetime:
-    """Midnight of a day, China time: the moment whose zones decide the day's demand."""
-    return datetime.combine(day, datetime.min.time(), tzinfo=CHINA_TZ)
 
 
 def plan_day(factory: sessionmaker[Session], *, day: date, by: str,

@@ -16,10 +16,10 @@ from baogong.errors import NotFound
 from baogong.i18n import N_
 from baogong.ledger.models import Product, Site
 from baogong.ledger.queries import stock_by_product
-from baogong.planning.flows import day_start
 from baogong.planning.models import Plan, PlanFlow, PlanUnmet
 from baogong.planning.service import PackCount, packs_by_compound, stored_served_units
 from baogong.regions.models import Region
+from baogong.types import day_start
 
 FLOW_READERS = (Role.COMMAND, Role.INSPECTOR, Role.ENTERPRISE, Role.COMMUNITY)
 

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from baogong.audit.service import record
+from baogong.auth.deps import Principal, SignedIn, require
 from baogong.auth.models import Role
 from baogong.db import unit_of_work
-from baogong.planning.flows import day_start
 from baogong.regions import queries
 from baogong.regions import service as regions
 from baogong.regions.models import RegionLevel, ZoneStatus
-from baogong.types import utcnow
-from baogong.web.deps import DbSession, Factory, SignedIn, require
+from baogong.types import day_start, utcnow
+from baogong.web.deps import DbSession, Factory
 from baogong.web.pagination import Page, Paging
 from baogong.web.schemas import UtcDatetime
 
@@ -67,7 +67,7 @@ def _moment(day: date | None) -> datetime:
 
 @router.get("/compounds", response_model=Page[CompoundOut])
 def list_compounds(db: DbSession, paging: Paging,
-                   principal: Annotated[Any, require(Role.COMMAND, Role.INSPECTOR,
+                   principal: Annotated[Principal, require(Role.COMMAND, Role.INSPECTOR,
                                                      Role.COMMUNITY, Role.VOLUNTEER)],
                    region: Code = None, status: ZoneStatus | None = None,
                    day: Day = None) -> Page[CompoundOut]:
@@ -105,7 +105,7 @@ class ZoneOut(BaseModel):
 
 @router.post("/zones", response_model=ZoneOut, status_code=201)
 def declare_zone(body: ZoneIn, request: Request, factory: Factory,
-                 principal: Annotated[Any, require(Role.COMMAND)]) -> ZoneOut:
+                 principal: Annotated[Principal, require(Role.COMMAND)]) -> ZoneOut:
     """Declare a zone (sealed, controlled, precaution, normal); command centre only; audited."""
     with unit_of_work(factory) as session:
         decl = regions.declare_zone(session, region_code=body.region, status=body.status,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import func, select
@@ -18,10 +17,10 @@ from baogong.regions import service as regions
 from baogong.regions.models import Region, RegionLevel
 from baogong.sample.catalogue import PACKS, PRODUCTS
 from baogong.sample.generator import CitySpec
+from baogong.types import Progress
 from baogong.workforce.models import TeamKind
 from baogong.workforce.service import NewVolunteer, add_volunteers, create_team
 
-Step = Callable[[str, int], None]
 """Called as step(label, total) when a step starts and step("", n) to advance by n."""
 
 LOADED_BY = "sample"
@@ -36,7 +35,7 @@ def is_empty(session: Session) -> bool:
     return not session.scalar(select(func.count()).select_from(Region))
 
 
-def load(session: Session, city: CitySpec, step: Step = _quiet) -> dict[str, int]:
+def load(session: Session, city: CitySpec, step: Progress = _quiet) -> dict[str, int]:
     """Write the city into an empty database; returns counts of what was written."""
     if not is_empty(session):
         raise Conflict(N_("The database already holds regions; load the sample into an empty "

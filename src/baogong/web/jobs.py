@@ -1,15 +1,19 @@
-"""Background jobs (the day's plan and routes) with progress that pages can follow."""
+"""Background jobs (such as the day's plan and routes) with progress that pages can follow."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from baogong import i18n
 from baogong.i18n import gettext
-from baogong.types import utcnow
+from baogong.types import Progress, utcnow
+
+log = logging.getLogger("baogong.web")
 
 
 @dataclass
@@ -34,7 +38,6 @@ class Job:
                 "result": self.result, "error": self.error, "started_at": self.started_at}
 
 
-Progress = Callable[[str, int], None]
 
 
 @dataclass
@@ -69,16 +72,12 @@ class JobRunner:
             self.on_change(job)
 
         def main() -> None:
-            from baogong import i18n
-
             i18n.set_lang(lang)
             try:
                 job.result = work(progress)
                 job.state = "done"
             except Exception as exc:  # reported to the page, and logged
-                import logging
-
-                logging.getLogger("baogong.web").exception("job %s failed", job.id)
+                log.exception("job %s failed", job.id)
                 job.state, job.error = "failed", str(exc)
             self.on_change(job)
 

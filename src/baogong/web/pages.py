@@ -7,9 +7,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from baogong.auth.models import ROLE_LABELS
 from baogong.i18n import N_, gettext
-from baogong.web.deps import Principal
 
 VALUE_LABELS = {
     "sealed": N_("sealed"), "controlled": N_("controlled"), "precaution": N_("precaution"),
@@ -27,12 +25,11 @@ def label(value: object) -> str:
     return gettext(VALUE_LABELS.get(str(key), str(key)))
 
 
-def render(request: Request, name: str, principal: Principal | None = None, status: int = 200,
+def render(request: Request, name: str, principal: object | None = None, status: int = 200,
            **context: Any) -> HTMLResponse:
-    """A page from templates/ with the principal (and their role's label) in its context."""
+    """A page from templates/ with the signed-in principal (auth's, or none) in its context."""
     templates = request.app.state.templates
     templates.env.globals.setdefault("label", label)
-    ctx = {"principal": principal,
-           "role_label": ROLE_LABELS[principal.role] if principal else "", **context}
+    ctx = {"principal": principal, **context}
     response: HTMLResponse = templates.TemplateResponse(request, name, ctx, status_code=status)
     return response

@@ -9,9 +9,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, Field, field_validator
 
+from baogong.auth.deps import Principal, require
 from baogong.auth.models import Role
 from baogong.db import unit_of_work
-from baogong.web.deps import DbSession, Factory, require
+from baogong.web.deps import DbSession, Factory
 from baogong.web.pagination import Page, Paging
 from baogong.web.schemas import UtcDatetime
 from baogong.workforce import queries, service
@@ -45,7 +46,7 @@ def _member(v: Any) -> MemberOut:
 
 
 @router.get("/me/team", response_model=TeamOut)
-def my_team(db: DbSession, principal: Annotated[Any, require(Role.VOLUNTEER)]) -> TeamOut:
+def my_team(db: DbSession, principal: Annotated[Principal, require(Role.VOLUNTEER)]) -> TeamOut:
     """The signed-in volunteer, their team and its members."""
     view = queries.my_team(db, scope=principal.scope)
     return TeamOut(me=_member(view.me), team=view.team.code if view.team else None,
@@ -61,7 +62,7 @@ class AvailabilityIn(BaseModel):
 
 @router.post("/me/availability", response_model=MemberOut)
 def set_availability(body: AvailabilityIn, request: Request, factory: Factory,
-                     principal: Annotated[Any, require(Role.VOLUNTEER)]) -> MemberOut:
+                     principal: Annotated[Principal, require(Role.VOLUNTEER)]) -> MemberOut:
     """Start or end duty; audited; dashboards update live."""
     with unit_of_work(factory) as session:
         me = queries.set_availability(session, scope=principal.scope,
@@ -102,7 +103,7 @@ def shift_out(s: Shift) -> ShiftOut:
 
 @router.get("/shifts", response_model=Page[ShiftOut])
 def list_shifts(db: DbSession, paging: Paging,
-                principal: Annotated[Any, require(*queries.SHIFT_READERS)],
+                principal: Annotated[Principal, require(*queries.SHIFT_READERS)],
                 day: Annotated[dt.date | None, Query(description="Service day")] = None,
                 volunteer: Annotated[str | None, Query(max_length=40,
                                                        description="Volunteer code")] = None,
@@ -138,7 +139,7 @@ class ShiftIn(BaseModel):
 
 @router.post("/shifts", response_model=ShiftOut, status_code=201)
 def add_shift(body: ShiftIn, request: Request, factory: Factory,
-              principal: Annotated[Any, require(*queries.SHIFT_WRITERS)]) -> ShiftOut:
+              principal: Annotated[Principal, require(*queries.SHIFT_WRITERS)]) -> ShiftOut:
     """Assign a shift (command centre; a community worker in its area); audited; a ``shift``
     event goes to the live stream."""
     with unit_of_work(factory) as session:
@@ -156,7 +157,7 @@ def add_shift(body: ShiftIn, request: Request, factory: Factory,
 @router.delete("/shifts/{shift_id}", status_code=204, response_class=Response)
 def cancel_shift(shift_id: Annotated[int, Path(ge=1, le=2**31 - 1)], request: Request,
                  factory: Factory,
-                 principal: Annotated[Any, require(*queries.SHIFT_WRITERS)]) -> Response:
+                 principal: Annotated[Principal, require(*queries.SHIFT_WRITERS)]) -> Response:
     """Cancel a shift (command centre; a community worker in its area); audited; a ``shift``
     event goes to the live stream."""
     with unit_of_work(factory) as session:

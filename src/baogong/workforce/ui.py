@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from baogong.auth.deps import Principal, require
 from baogong.auth.models import Role
 from baogong.db import unit_of_work
 from baogong.regions.queries import region_of
 from baogong.types import CHINA_TZ, china_clock
-from baogong.web.deps import DbSession, Factory, require
+from baogong.web.deps import DbSession, Factory
 from baogong.web.pages import render
 from baogong.workforce import queries
 from baogong.workforce.models import Availability, task_label
@@ -22,7 +23,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/m/volunteer", response_class=HTMLResponse)
 def volunteer(request: Request, db: DbSession,
-              principal: Annotated[Any, require(Role.VOLUNTEER)]) -> HTMLResponse:
+              principal: Annotated[Principal, require(Role.VOLUNTEER)]) -> HTMLResponse:
     """The volunteer's duty status, today's and upcoming shifts, team and team members."""
     view = queries.my_team(db, scope=principal.scope)
     today = datetime.now(CHINA_TZ).date()
@@ -35,7 +36,7 @@ def volunteer(request: Request, db: DbSession,
 
 @router.post("/m/volunteer/availability")
 def set_availability(request: Request, factory: Factory,
-                     principal: Annotated[Any, require(Role.VOLUNTEER)],
+                     principal: Annotated[Principal, require(Role.VOLUNTEER)],
                      availability: Annotated[Availability, Form()]) -> Response:
     """Start or end duty."""
     with unit_of_work(factory) as session:

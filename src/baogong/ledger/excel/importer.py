@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,8 +14,7 @@ from baogong.ledger.excel import apply_stock
 from baogong.ledger.excel.apply import APPLIERS, Context, Tally
 from baogong.ledger.excel.parse import Problem, parse_workbook
 from baogong.ledger.service import seed_categories
-
-Step = Callable[[str, int], None]
+from baogong.types import Progress
 
 
 def _quiet(_label: str, _n: int) -> None:
@@ -39,7 +37,7 @@ class ImportReport:
 
 
 def read(path: Path, reader: WorkbookReader | None = None,
-         step: Step = _quiet) -> list[RawSheet] | Problem:
+         step: Progress = _quiet) -> list[RawSheet] | Problem:
     """The raw sheets of a file, or the problem that it cannot be read."""
     if not path.exists():
         return Problem(path.name, None, "", None, N_("no such file"))
@@ -52,7 +50,7 @@ def read(path: Path, reader: WorkbookReader | None = None,
 
 
 def import_sheets(session: Session, raw: list[RawSheet], *, file_name: str, actor: Actor,
-                  skip_invalid: bool = False, step: Step = _quiet) -> ImportReport:
+                  skip_invalid: bool = False, step: Progress = _quiet) -> ImportReport:
     """Parse and apply; the caller commits only if `report.written` is True.
 
     All-or-nothing by default: any error and nothing is to be written. With skip_invalid,

@@ -10,12 +10,13 @@ from fastapi.responses import HTMLResponse
 
 from baogong.audit import queries
 from baogong.audit.models import Source
+from baogong.auth.deps import Principal, require
 from baogong.auth.models import Role
 from baogong.i18n import N_, gettext
-from baogong.web.deps import DbSession, Principal, require
+from baogong.types import local_time
+from baogong.web.deps import DbSession
 from baogong.web.pages import render
 from baogong.web.pagination import PageLinks
-from baogong.web.when import local_time
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50

@@ -7,10 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from baogong.auth.deps import Principal, require
 from baogong.auth.models import Role
 from baogong.i18n import N_, current_lang, gettext
 from baogong.types import CHINA_TZ, utcnow
-from baogong.web.deps import require
 from baogong.web.pages import render
 
 router = APIRouter(include_in_schema=False)
@@ -52,14 +52,16 @@ def _config(request: Request) -> dict[str, Any]:
 
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard(request: Request,
-              principal: Annotated[Any, require(Role.COMMAND, Role.INSPECTOR)]) -> HTMLResponse:
+              principal: Annotated[Principal, require(Role.COMMAND, Role.INSPECTOR)]
+              ) -> HTMLResponse:
     """The command dashboard: KPI tiles, the map, charts and alerts, updated live."""
     return render(request, "dashboard.html", principal,
                   kpis=[(k, gettext(v)) for k, v in KPIS], config=_config(request))
 
 
 @router.get("/plan", response_class=HTMLResponse)
-def plan_page(request: Request, principal: Annotated[Any, require(Role.COMMAND)]) -> HTMLResponse:
+def plan_page(request: Request,
+              principal: Annotated[Principal, require(Role.COMMAND)]) -> HTMLResponse:
     """Run the day's plan and routes with progress, and see the result on the map."""
     return render(request, "plan.html", principal, config=_config(request),
                   today=utcnow().astimezone(CHINA_TZ).date().isoformat())

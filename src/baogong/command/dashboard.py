@@ -19,11 +19,10 @@ from baogong.demand.service import product_units, standard_pack_demand, standard
 from baogong.i18n import gettext
 from baogong.ledger.queries import all_sites, product_names, stock_by_product
 from baogong.planning import queries as planning
-from baogong.planning.flows import day_start
 from baogong.regions.models import ZoneStatus
 from baogong.regions.queries import all_handoffs, visible_compounds
 from baogong.regions.service import compound_statuses
-from baogong.types import utcnow
+from baogong.types import day_start, utcnow
 from baogong.workforce.queries import on_duty
 
 _lock = threading.Lock()

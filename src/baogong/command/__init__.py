@@ -1,0 +1,1 @@
+"""The command centre: pages, API and jobs that read or drive several domains at once."""
