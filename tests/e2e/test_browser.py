@@ -54,15 +54,18 @@ def web_db(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="module")
-def server(web_db: str) -> Iterator[str]:
-    """`baogong serve` on the small sample city after the lockdown-day demo."""
+def server(web_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`baogong serve` on the small sample city after the lockdown-day demo; its output goes
+    to a log file (a pipe nobody reads would fill up and stall it)."""
     env = {**os.environ, "BAOGONG_DATABASE_URL": web_db}
     env.pop("BAOGONG_LANG", None)
     subprocess.run([BAOGONG, "demo", "--fresh", "--size", "small", "--date", "2022-04-09",
                     "--json"], env=env, check=True, capture_output=True, timeout=300)
     port = _free_port()
-    proc = subprocess.Popen([BAOGONG, "serve", "--demo-users", "--port", str(port)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    log = tmp_path_factory.mktemp("serve") / "serve.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen([BAOGONG, "serve", "--demo-users", "--port", str(port)],
+                                env=env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     for _ in range(150):
         try:
@@ -72,13 +75,15 @@ def server(web_db: str) -> Iterator[str]:
             time.sleep(0.2)
     else:
         proc.kill()
-        pytest.fail(f"server did not start: {proc.stdout.read() if proc.stdout else ''}")
+        proc.wait(10)
+        pytest.fail(f"server did not start: {log.read_text()}")
     yield base
     proc.terminate()
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+        proc.wait(10)
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from itertools import pairwise
 from pathlib import Path
 
@@ -57,13 +58,17 @@ def _known(target: str) -> str | None:
     return target or None
 
 
+@cache
+def _tree(module: str) -> ast.Module:
+    return ast.parse(MODULES[module].read_text(encoding="utf-8"))
+
+
 def imports(module: str, source: str | None = None) -> Iterator[Edge]:
     """Every import of a baogong module anywhere in the module's file (or in `source` read as
     that module): top level, inside functions, under `if TYPE_CHECKING:`; `from pkg import
     module` names the module itself."""
-    if source is None:
-        source = MODULES[module].read_text(encoding="utf-8")
-    for node in ast.walk(ast.parse(source)):
+    tree = _tree(module) if source is None else ast.parse(source)
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 target = _known(alias.name)
@@ -222,12 +227,12 @@ def test_no_private_name_crosses_optim_modules() -> None:
     """No private name (`_x`) of a baogong.optim module is imported by another module, and no
     module reaches into an imported optim module for one (`mod._x`)."""
     crossings: list[str] = []
-    for module, path in MODULES.items():
+    for module in MODULES:
         for edge in imports(module):
             if edge.target.startswith("baogong.optim") and edge.target != module:
                 crossings += [f"{module}:{edge.line} imports {edge.target}.{n}"
                               for n in edge.names if _private(n)]
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = _tree(module)
         bound: dict[str, str] = {}  # local name -> optim module it stands for
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom):

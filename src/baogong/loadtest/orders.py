@@ -115,8 +115,9 @@ class Server:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.proc.stderr.read()!r}"  # type: ignore[union-attr]
-                                   )
+                err = self.proc.stderr.read() if self.proc.stderr else b""
+                self._close()
+                raise RuntimeError(f"server exited: {err!r}")
             try:
                 if httpx2.get(f"{self.base}/api/v1/openapi.json", timeout=2).status_code == 200:
                     return self
@@ -131,6 +132,7 @@ class Server:
             subprocess.run(["pkill", "-KILL", "-P", str(self.proc.pid)], check=False)
             self.proc.kill()
             self.proc.wait(10)
+        self._close()
 
     def stop(self) -> None:
         """Stop gracefully (SIGTERM), then kill if needed."""
@@ -140,6 +142,12 @@ class Server:
                 self.proc.wait(15)
             except subprocess.TimeoutExpired:
                 self.kill()
+        self._close()
+
+    def _close(self) -> None:
+        """Close our end of the server's error pipe once it is done."""
+        if self.proc and self.proc.stderr:
+            self.proc.stderr.close()
 
     def __enter__(self) -> Server:
         return self.start()
