@@ -33,9 +33,5 @@ _.first_solution_strategy, _.local_search_metaheuristic
 pytest_generate_tests, pytest_collection_modifyitems, pytestmark
 own_handoff, other_volunteer, other_handoff, _.own_handoff, _.other_volunteer, _.other_handoff
 
-# Unused, in code other branches are restructuring now (issue 15): to delete there, then here.
-VENDOR_FILES  # app.py
-ALL_ROLES  # web/deps.py
-unmet_total  # planning/queries.py
-result_stops  # optim/routing.py
-_.gave_up  # optim/routing_model.py: set, never read
+# Read by templates (base.html).
+role_label

@@ -16,7 +16,7 @@ from baogong.errors import NotFound
 from baogong.i18n import N_
 from baogong.ledger.models import Product, Site
 from baogong.ledger.queries import stock_by_product
-from baogong.planning.models import Plan, PlanFlow, PlanUnmet
+from baogong.planning.models import Plan, PlanFlow
 from baogong.planning.service import PackCount, packs_by_compound, stored_served_units
 from baogong.regions.models import Region
 from baogong.types import day_start
@@ -140,9 +140,3 @@ def alerts(session: Session, *, plan: Plan | None, unrouted_kg: float = 0.0) -> 
         out.append(Alert("unrouted", "warning", N_("{kg} kg could not be put on a vehicle"),
                          {"kg": round(unrouted_kg, 1)}))
     return out
-
-
-def unmet_total(session: Session, *, plan_id: int) -> int:
-    """Units a plan leaves unmet."""
-    return int(session.scalar(select(func.coalesce(func.sum(PlanUnmet.priority + PlanUnmet.regular),
-                                                   0)).where(PlanUnmet.plan_id == plan_id)) or 0)

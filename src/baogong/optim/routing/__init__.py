@@ -31,7 +31,7 @@ from baogong.optim.routing.model import (
     hhmm,
 )
 from baogong.optim.routing.roads import haversine_m
-from baogong.optim.routing.solver import result_stops, solve
+from baogong.optim.routing.solver import solve
 
 __all__ = [
     "MAX_MINUTE",
@@ -51,6 +51,5 @@ __all__ = [
     "Window",
     "haversine_m",
     "hhmm",
-    "result_stops",
     "solve",
 ]

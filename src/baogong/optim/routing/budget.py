@@ -16,7 +16,7 @@ class Budget:
     """Stopping criterion shared by the solver phases: one time and iteration budget.
 
     With ``give_up`` set, a phase also stops when no feasible solution has been found after
-    that fraction of the budget (``gave_up`` then tells the caller).
+    that fraction of the budget.
     """
 
     def __init__(
@@ -29,7 +29,6 @@ class Budget:
         self._last = -1.0
         self.iterations = 0
         self.give_up: float | None = None
-        self.gave_up = False
 
     def elapsed(self) -> float:
         """Seconds since the budget started."""
@@ -47,7 +46,7 @@ class Budget:
         done = used >= 1.0
         infeasible = best_cost >= INFEASIBLE
         if not done and infeasible and self.give_up is not None and used >= self.give_up:
-            self.gave_up = done = True
+            done = True
         if not done:
             self.iterations += 1
         if self._progress is not None and (done or elapsed - self._last >= 0.2):

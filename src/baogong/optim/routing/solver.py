@@ -21,7 +21,6 @@ Stops that no vehicle could serve even alone are found before solving and never 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 
 from pyvrp import Activity, ProblemData, Route, Solution
 from pyvrp import solve as pyvrp_solve
@@ -215,8 +214,3 @@ def solve(
 def _kg(value: float) -> float | int:
     rounded = round(value, 3)
     return int(rounded) if rounded == int(rounded) else rounded
-
-
-def result_stops(result: RoutingResult) -> Sequence[str]:
-    """Ids of the stops visited, in route order (a split stop appears once per visit)."""
-    return [s.id for r in result.routes for s in r.stops]
