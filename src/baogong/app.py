@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.engine import Engine
 
-from baogong import i18n
+from baogong import display, i18n
 from baogong.db import default_engine, session_factory
 from baogong.web import errors, watch
 from baogong.web.events import EventBus
@@ -54,6 +54,7 @@ def make_templates() -> Jinja2Templates:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         i18n.gettext, i18n.ngettext, newstyle=True)
     env.globals["current_lang"] = i18n.current_lang
+    display.install(env)
     return Jinja2Templates(env=env)
 
 

@@ -109,8 +109,3 @@ def to_utc(value: datetime) -> datetime:
         value = value.replace(tzinfo=CHINA_TZ)
     return value.astimezone(UTC)
 
-
-def china_clock(value: datetime) -> str:
-    """A stored moment as HH:MM China time (a naive value is taken to be UTC, as stored)."""
-    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return aware.astimezone(CHINA_TZ).strftime("%H:%M")

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from baogong.audit.models import Source
 from baogong.config import get_settings
 from baogong.console import StepProgress, console, fail, parse_day, progress
 from baogong.db import default_engine, session_factory, unit_of_work
@@ -34,13 +35,16 @@ def _plan_id(day: date) -> int:
 
 
 def dispatch(day: DateOpt = None,
-             as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+             as_json: Annotated[bool, typer.Option("--json")] = False,
+             by: Annotated[str, typer.Option(help="Who routes (kept in the audit trail).")] = (
+                 "cli")) -> None:
     """Route every site's vehicles to the hand-off points of the day's latest plan."""
     when = parse_day(day)
     plan_id = _plan_id(when)
     with progress(quiet=as_json) as bar:
         outcome = route_plan(session_factory(default_engine()), plan_id=plan_id, day=when,
-                             rules=get_settings(), step=StepProgress(bar))
+                             rules=get_settings(), step=StepProgress(bar), by=by,
+                             source=Source.CLI, ref="dispatch")
     if as_json:
         typer.echo(json.dumps({"run_id": outcome.run_id, **outcome.figures}))
         return
@@ -138,7 +142,7 @@ def pod_command(
     status = StopStatus.FAILED if failed else StopStatus.DELIVERED
     with unit_of_work(session_factory(default_engine())) as session:
         pod.confirm_stop(session, stop_id=stop, status=status, by=by, received_by=received_by,
-                         note=note)
+                         note=note, source=Source.CLI, ref="pod")
     label = _(STATUS_LABELS[status])
     console.print(_("Stop {id} recorded as {status}.").format(id=stop, status=label))
 

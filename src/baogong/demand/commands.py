@@ -14,6 +14,7 @@ from baogong.console import console, fail, parse_day
 from baogong.db import default_engine, session_factory, unit_of_work
 from baogong.demand import manifest_files, orders, queries, shortage
 from baogong.demand.models import Channel, OrderStatus
+from baogong.display import local_time
 from baogong.i18n import _
 
 order_app = typer.Typer(help="Orders: phone orders, lists, lifecycle.", no_args_is_help=True)
@@ -116,7 +117,7 @@ def show(order_id: int) -> None:
             console.print(f"  {line.quantity} × {line.pack_id or line.product_id} "
                           f"¥{line.unit_price} (−¥{line.unit_subsidy})")
         for e in o.events:
-            console.print(f"  {e.at:%Y-%m-%d %H:%M} {e.by}: "
+            console.print(f"  {local_time(e.at)} {e.by}: "
                           f"{_(orders.STATUS_LABELS[e.from_status]) if e.from_status else ''}"
                           f" → {_(orders.STATUS_LABELS[e.to_status])} {e.reason}")
 

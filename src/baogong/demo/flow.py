@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from baogong import migrate
+from baogong.audit.models import Source
 from baogong.config import get_settings
 from baogong.db import session_factory, unit_of_work
 from baogong.delivery.flows import route_plan
@@ -156,19 +157,20 @@ def run(engine: Engine, *, seed: int, size: Size, day: date, fresh: bool = False
         for sub in session.scalars(select(Region).where(Region.name.in_(SEALED))):
             regions.declare_zone(session, region_code=sub.code, status=ZoneStatus.SEALED,
                                  valid_from=start, reason="seed 000: April 2022",
-                                 declared_by="demo")
+                                 declared_by="demo", source=Source.DEMO, ref="demo")
             step("", 1)
     t = timed("seal", t)
     with unit_of_work(factory) as session:
         _size_demand(session, result, start)
     t = timed("demand", t)
     step(N_("Allocating supply to compounds"), 1)
-    outcome = plan_day(factory, day=day, by="demo")
+    outcome = plan_day(factory, day=day, by="demo", source=Source.DEMO, ref="demo")
     result.plan_id, result.allocation = outcome.plan_id, outcome.figures
     step("", 1)
     t = timed("allocation", t)
     rules = get_settings()
-    routed = route_plan(factory, plan_id=outcome.plan_id, day=day, rules=rules, step=step)
+    routed = route_plan(factory, plan_id=outcome.plan_id, day=day, rules=rules, step=step,
+                        by="demo", source=Source.DEMO, ref="demo")
     result.routing = routed.figures
     t = timed("routing", t)
     with factory() as session:

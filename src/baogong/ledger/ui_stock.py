@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from baogong.auth.models import Role
 from baogong.db import unit_of_work
+from baogong.display import local_time
 from baogong.errors import Conflict, DomainError, Label, NotFound
 from baogong.i18n import N_, gettext
 from baogong.ledger import queries
@@ -28,7 +29,6 @@ from baogong.types import unit_label
 from baogong.web.deps import DbSession, Factory, Principal, require
 from baogong.web.pages import render
 from baogong.web.pagination import PageLinks
-from baogong.web.when import local_time
 
 router = APIRouter(include_in_schema=False)
 READERS = (Role.COMMAND, Role.INSPECTOR, Role.ENTERPRISE)

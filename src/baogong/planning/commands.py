@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from baogong.audit.models import Source
 from baogong.console import console, err_console, parse_day
 from baogong.db import default_engine, session_factory
 from baogong.i18n import _
@@ -24,7 +25,7 @@ def plan(
     when = parse_day(day)
     factory = session_factory(default_engine())
     with err_console.status(_("Allocating supply to compounds …")):
-        outcome = flows.plan_day(factory, day=when, by=by)
+        outcome = flows.plan_day(factory, day=when, by=by, source=Source.CLI, ref="plan")
     if as_json:
         typer.echo(json.dumps({"plan_id": outcome.plan_id, **outcome.figures},
                               ensure_ascii=False))
