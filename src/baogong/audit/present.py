@@ -151,6 +151,8 @@ class Shown:
     source: str
     ref: str
     action: str
+    kind: str
+    """The kind of record as stored (plan, stock ...), for filters."""
     entity: str
     key: str
     before: list[tuple[str, str, bool]]
@@ -179,7 +181,7 @@ def show(entry: AuditEntry, units: dict[str, str] | None = None) -> Shown:
         ref=entry.source_ref,
         action=gettext(ACTION_LABELS[entry.action]) if entry.action in ACTION_LABELS
         else entry.action,
-        entity=entity_label(entry.entity), key=entry.entity_key,
+        kind=entry.entity, entity=entity_label(entry.entity), key=entry.entity_key,
         before=_side(entry.before, entry.after, unit), after=_side(entry.after, entry.before,
                                                                   unit))
 

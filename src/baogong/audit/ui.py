@@ -30,7 +30,7 @@ def audit_page(request: Request, db: DbSession,
     rows, total = queries.history_page(db, entity=entity or None, key=key or None,
                                        actor=actor or None, limit=PAGE, offset=offset)
     units = queries.product_units(db)
-    entries = [(e.entity, present.show(e, units)) for e in rows]
+    entries = [present.show(e, units) for e in rows]
     filters = {k: v for k, v in (("entity", entity), ("key", key), ("actor", actor)) if v}
     return render(request, "audit.html", principal, entries=entries,
                   entities=[(e, present.entity_label(e)) for e in queries.entities(db)],

@@ -21,6 +21,7 @@ STATUS_LABELS = {StopStatus.PLANNED: N_("planned"), StopStatus.DELIVERED: N_("de
 
 
 AUDITED = ("status", "confirmed_by", "received_by", "note", "delivered_at")
+"""The fields of a stop kept in the audit trail."""
 
 
 def confirm_stop(session: Session, *, stop_id: int, status: StopStatus, by: str,
@@ -54,7 +55,7 @@ def confirm_stop(session: Session, *, stop_id: int, status: StopStatus, by: str,
     stop.delivered_at = at or utcnow()
     session.flush()
     audit_record(session, actor=Actor(by, source, ref), action="confirm", entity="route_stop",
-           key=str(stop_id), before=before, after=snapshot(stop, AUDITED))
+                 key=str(stop_id), before=before, after=snapshot(stop, AUDITED))
     if status is StopStatus.DELIVERED:
         _arrive_if_complete(session, stop, by)
     return stop
