@@ -6,6 +6,7 @@ import sys
 from typing import Annotated
 
 import typer
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from baogong import i18n
@@ -75,8 +76,13 @@ def unreachable(exc: OperationalError) -> str:
     """One line for a database that cannot be opened: which (no password), why, what to do."""
     from baogong.config import get_settings
 
-    reason = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(
-        exc.orig).__name__
+    url = make_url(get_settings().database_url)
+    text = str(exc.orig).strip()
+    if f'database "{url.database}" does not exist' in text:  # the server answered
+        return _("The database {url} does not exist on its server: create it (`createdb "
+                 "{name}`), then run `baogong db upgrade`").format(url=public_url(url),
+                                                                  name=url.database)
+    reason = text.splitlines()[0] if text else type(exc.orig).__name__
     return _("Cannot open the database {url} ({reason}): start its server or fix "
              "BAOGONG_DATABASE_URL, then run `baogong db upgrade`").format(
-        url=public_url(get_settings().database_url), reason=reason)
+        url=public_url(url), reason=reason)

@@ -62,6 +62,7 @@ def test_missing_server_database_is_one_line(pg_databases: PgDatabases) -> None:
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr and len(_lines(proc.stderr)) == 1, proc.stderr
     assert "baogong_no_such_db" in proc.stderr and "does not exist" in proc.stderr
+    assert "createdb baogong_no_such_db" in proc.stderr
 
 
 def test_missing_or_empty_sqlite_is_refused_not_created(tmp_path: Path) -> None:
