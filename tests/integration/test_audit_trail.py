@@ -129,3 +129,23 @@ def test_audit_reads_the_same_in_china_time_on_the_cli_and_the_page(
     assert "就地保障 1,000 公斤 / 临近调配 200.5 公斤 / 全市集并 0 公斤" in row
     assert "tiers_kg" not in row and "{" not in row
     assert re.search(r"最低满足率: 50\.0%", row)
+
+
+def test_cli_order_move_is_audited(factory: sessionmaker[Session], cli: CliRunner) -> None:
+    """Moving an order from the command line leaves an entry naming who, from where, and the
+    status before and after."""
+    from baogong.demand import orders
+    from baogong.demand.models import Channel
+
+    with unit_of_work(factory) as s:
+        load(s, generate(9, Size.SMALL))
+        order, _created = orders.submit(s, orders.OrderIn(
+            "440111016001-01", Channel.PHONE, orders.HouseholdIn("3", "502", "13800001234", "1"),
+            [orders.LineIn(1, pack="veg-10")]), owner="客服")
+        order_id = order.id
+    result = cli.invoke(app, ["order", "move", str(order_id), "accepted", "--by", "客服"])
+    assert result.exit_code == 0, result.output
+    entry, = _entries(factory, "order")
+    assert (entry.actor, entry.source, entry.entity_key) == ("客服", Source.CLI, str(order_id))
+    assert entry.before == {"status": "submitted"}
+    assert entry.after and entry.after["status"] == "accepted"

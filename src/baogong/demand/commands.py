@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from baogong.audit.models import Source
 from baogong.console import console, fail, parse_day
 from baogong.db import default_engine, session_factory, unit_of_work
 from baogong.demand import manifest_files, orders, queries, shortage
@@ -90,7 +91,8 @@ def move(order_id: int, to: OrderStatus,
          ) -> None:
     """Move an order along its lifecycle (accept, cancel, deliver, fail, close)."""
     with unit_of_work(session_factory(default_engine())) as session:
-        orders.transition(session, order_id=order_id, to=to, by=by, reason=reason)
+        orders.transition(session, order_id=order_id, to=to, by=by, reason=reason,
+                          source=Source.CLI, ref="order move")
     console.print(_("Order {id}: {status}.").format(id=order_id,
                                                      status=_(orders.STATUS_LABELS[to])))
 
