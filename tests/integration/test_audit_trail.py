@@ -131,21 +131,22 @@ def test_audit_reads_the_same_in_china_time_on_the_cli_and_the_page(
     assert re.search(r"最低满足率: 50\.0%", row)
 
 
-def test_cli_order_move_is_audited(factory: sessionmaker[Session], cli: CliRunner) -> None:
-    """Moving an order from the command line leaves an entry naming who, from where, and the
-    status before and after."""
-    from baogong.demand import orders
-    from baogong.demand.models import Channel
-
+def test_cli_phone_order_and_move_are_audited(factory: sessionmaker[Session],
+                                              cli: CliRunner) -> None:
+    """An order taken by phone and then moved from the command line each leave an entry naming
+    who, from where, and the status before and after."""
     with unit_of_work(factory) as s:
         load(s, generate(9, Size.SMALL))
-        order, _created = orders.submit(s, orders.OrderIn(
-            "440111016001-01", Channel.PHONE, orders.HouseholdIn("3", "502", "13800001234", "1"),
-            [orders.LineIn(1, pack="veg-10")]), owner="客服")
-        order_id = order.id
-    result = cli.invoke(app, ["order", "move", str(order_id), "accepted", "--by", "客服"])
+    taken = cli.invoke(app, ["order", "phone", "--compound", "440111016001-01", "--building",
+                             "3", "--room", "502", "--phone", "13800001234", "--by", "客服",
+                             "--pack", "veg-10"])
+    assert taken.exit_code == 0, taken.output
+    created, = _entries(factory, "order")
+    assert (created.actor, created.source, created.action) == ("客服", Source.CLI, "create")
+    order_id = created.entity_key
+    result = cli.invoke(app, ["order", "move", order_id, "accepted", "--by", "客服"])
     assert result.exit_code == 0, result.output
-    entry, = _entries(factory, "order")
-    assert (entry.actor, entry.source, entry.entity_key) == ("客服", Source.CLI, str(order_id))
-    assert entry.before == {"status": "submitted"}
-    assert entry.after and entry.after["status"] == "accepted"
+    moved = _entries(factory, "order")[-1]
+    assert (moved.actor, moved.source, moved.entity_key) == ("客服", Source.CLI, order_id)
+    assert moved.before == {"status": "submitted"}
+    assert moved.after and moved.after["status"] == "accepted"

@@ -11,6 +11,7 @@ import typer
 from rich.table import Table
 
 from baogong.audit.models import Source
+from baogong.audit.service import Actor
 from baogong.console import console, fail, parse_day
 from baogong.db import default_engine, session_factory, unit_of_work
 from baogong.demand import manifest_files, orders, queries, shortage
@@ -50,7 +51,8 @@ def phone_order(
     data = orders.OrderIn(compound, Channel.PHONE, orders.HouseholdIn(
         building, room, phone, unit, resident, vulnerable), _lines(pack), note=note)
     with unit_of_work(session_factory(default_engine())) as session:
-        order, _created = orders.submit(session, data, owner=by)
+        order, _created = orders.submit(session, data, owner=by,
+                                        actor=Actor(by, Source.CLI, "order phone"))
         order_id, day, dup = order.id, order.service_day, order.duplicate_of_id
     console.print(_("Order {id} taken for {day}.").format(id=order_id, day=day))
     if dup:

@@ -75,15 +75,16 @@ def set_cutoff(session: Session, *, region_code: str, minutes: int) -> OrderRule
 
 
 def submit(session: Session, data: OrderIn, *, owner: str, key: str | None = None,
-           body_hash: str | None = None, at: datetime | None = None) -> tuple[Order, bool]:
-    """Submit one household's order; returns (order, created).
+           body_hash: str | None = None, at: datetime | None = None,
+           actor: Actor | None = None) -> tuple[Order, bool]:
+    """Submit one household's order; returns (order, created); with an actor, audited.
 
     With an idempotency key, the same key returns the order it first created (created is
     False) and never makes a second one, even when two requests race (see intake.place). The
     same key with a different body is refused.
     """
     placed, created = intake.place(session, data, owner=owner, key=key, body_hash=body_hash,
-                                   at=at)
+                                   at=at, actor=actor)
     return get_order(session, order_id=placed.id), created
 
 
