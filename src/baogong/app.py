@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.engine import Engine
 
-from baogong import i18n
+from baogong import display, i18n
 from baogong.auth import api as auth_api
 from baogong.auth import ui as auth_ui
 from baogong.auth.deps import Principal
@@ -68,6 +68,7 @@ def make_templates() -> Jinja2Templates:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         i18n.gettext, i18n.ngettext, newstyle=True)
     env.globals["current_lang"] = i18n.current_lang
+    display.install(env)
     return Jinja2Templates(env=env)
 
 

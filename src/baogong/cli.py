@@ -6,9 +6,12 @@ import sys
 from typing import Annotated
 
 import typer
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from baogong import i18n
-from baogong.console import err_console
+from baogong.console import fail
+from baogong.db import public_url
 from baogong.errors import DomainError
 from baogong.i18n import _
 
@@ -59,10 +62,27 @@ _register_domains()
 
 
 def main() -> None:
-    """Entry point of the `baogong` script: a domain error becomes one clear line and exit 1."""
+    """Entry point of the `baogong` script: a domain error, or a database that cannot be
+    reached, becomes one clear line and exit 1."""
     try:
         app(standalone_mode=True)
     except DomainError as exc:
-        label = _("Error")
-        err_console.print(f"[bold red]{label}:[/] {exc.text()}", highlight=False)
-        sys.exit(1)
+        sys.exit(fail(exc.text()).exit_code)
+    except OperationalError as exc:
+        sys.exit(fail(unreachable(exc)).exit_code)
+
+
+def unreachable(exc: OperationalError) -> str:
+    """One line for a database that cannot be opened: which (no password), why, what to do."""
+    from baogong.config import get_settings
+
+    url = make_url(get_settings().database_url)
+    text = str(exc.orig).strip()
+    if f'database "{url.database}" does not exist' in text:  # the server answered
+        return _("The database {url} does not exist on its server: create it (`createdb "
+                 "{name}`), then run `baogong db upgrade`").format(url=public_url(url),
+                                                                  name=url.database)
+    reason = text.splitlines()[0] if text else type(exc.orig).__name__
+    return _("Cannot open the database {url} ({reason}): start its server or fix "
+             "BAOGONG_DATABASE_URL, then run `baogong db upgrade`").format(
+        url=public_url(url), reason=reason)

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_DB_PATH = Path("var") / "baogong.db"
+
+def data_dir(package_file: Path = Path(__file__)) -> Path:
+    """Where baogong keeps its embedded database: the checkout's `var/` when run from the
+    source tree, else the user's data directory ($XDG_DATA_HOME/baogong or
+    ~/.local/share/baogong). Always absolute, whatever the current directory."""
+    root = package_file.resolve().parent.parent.parent
+    if (root / "pyproject.toml").is_file() and (root / "src" / "baogong").is_dir():
+        return root / "var"
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base).absolute() / "baogong"
+
+
+def default_database_url() -> str:
+    """The SQLite database used when BAOGONG_DATABASE_URL is unset."""
+    return f"sqlite:///{data_dir() / 'baogong.db'}"
 
 
 class Settings(BaseSettings):
@@ -15,7 +31,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="BAOGONG_", env_file=".env", extra="ignore")
 
-    database_url: str = f"sqlite:///{DEFAULT_DB_PATH}"
+    database_url: str = Field(default_factory=default_database_url)
     lang: str = "zh_CN"
     echo_sql: bool = False
 

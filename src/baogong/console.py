@@ -6,6 +6,7 @@ from datetime import date
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -24,9 +25,10 @@ err_console = Console(stderr=True)
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print one error line on stderr and return the Exit to raise."""
+    """Print one error line on stderr (never wrapped) and return the Exit to raise."""
     label = _("Error")
-    err_console.print(f"[bold red]{label}:[/] {message}", highlight=False)
+    err_console.print(f"[bold red]{label}:[/] {escape(message)}", highlight=False,
+                      soft_wrap=True)
     return typer.Exit(code)
 
 

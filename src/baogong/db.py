@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import MetaData, create_engine, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from baogong import migrate
+from baogong.errors import DomainError
+from baogong.i18n import N_, gettext
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -100,9 +106,57 @@ def single_write(factory: sessionmaker[Session]) -> Iterator[Session]:
             yield session
 
 
-def default_engine() -> Engine:
-    """The engine of BAOGONG_DATABASE_URL (SQLite under var/ when unset)."""
+def public_url(url: str | URL) -> str:
+    """A database URL fit to print: without its password."""
+    u = make_url(url)
+    bare = URL.create(u.drivername, u.username, None, u.host, u.port, u.database, u.query)
+    return bare.render_as_string(hide_password=False)
+
+
+class NoDatabase(DomainError):
+    """The configured database does not exist or was never set up (no schema)."""
+
+    code = "no_database"
+
+
+NO_DATABASE = N_("No baogong database at {url}: set it up with `baogong db upgrade` (or "
+                 "`make run` in a checkout), or point BAOGONG_DATABASE_URL at yours")
+
+
+@cache
+def _shared_engine(url: str, echo: bool) -> Engine:
+    return make_engine(url, echo=echo)
+
+
+@cache
+def _checked(url: str, echo: bool) -> None:
+    """Refuse a database that was never set up, without creating one: a missing SQLite file
+    is not opened (that would create it), a server database must hold the schema."""
+    parsed = make_url(url)
+    file = parsed.database if parsed.get_backend_name() == "sqlite" else None
+    if file and file != ":memory:" and not Path(file).is_file():
+        raise NoDatabase(NO_DATABASE, url=public_url(url))
+    if migrate.current(_shared_engine(url, echo)) is None:
+        raise NoDatabase(NO_DATABASE, url=public_url(url))
+
+
+@cache
+def _announce(url: str) -> None:
+    print(gettext("Database: {url}").format(url=public_url(url)), file=sys.stderr, flush=True)
+
+
+def default_engine(*, create: bool = False) -> Engine:
+    """The engine of BAOGONG_DATABASE_URL (SQLite in the data directory when unset), one per
+    process; says on stderr which database it is.
+
+    Unless ``create`` (`db upgrade`, `sample load`, `demo`), a database that does not exist or
+    holds no schema is refused with NoDatabase instead of being created empty.
+    """
     from baogong.config import get_settings
 
     settings = get_settings()
-    return make_engine(settings.database_url, echo=settings.echo_sql)
+    url = settings.database_url
+    if not create:
+        _checked(url, settings.echo_sql)
+    _announce(url)
+    return _shared_engine(url, settings.echo_sql)

@@ -14,8 +14,8 @@ db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_he
 
 @db_app.command("upgrade")
 def upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
-    """Apply migrations up to REVISION (default: the newest)."""
-    engine = default_engine()
+    """Apply migrations up to REVISION (default: the newest); creates the database if need be."""
+    engine = default_engine(create=True)
     migrate.upgrade(engine, revision)
     console.print(_("Database is at revision {rev}.").format(rev=migrate.current(engine)))
 

@@ -119,16 +119,3 @@ def to_utc(value: datetime) -> datetime:
         value = value.replace(tzinfo=CHINA_TZ)
     return value.astimezone(UTC)
 
-
-def china_clock(value: datetime) -> str:
-    """A stored moment as HH:MM China time (a naive value is taken to be UTC, as stored)."""
-    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return aware.astimezone(CHINA_TZ).strftime("%H:%M")
-
-
-def local_time(value: datetime | None) -> str:
-    """A stored time as 'YYYY-MM-DD HH:MM:SS' China time ('' for none; naive is UTC)."""
-    if value is None:
-        return ""
-    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return aware.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S")

@@ -202,7 +202,8 @@ def test_command_runs_the_plan_with_progress(client: TestClient,
     latest = client.get("/api/v1/plans/latest", headers=command).json()
     assert latest["id"] == job["result"]["plan_id"]
     audit = client.get("/api/v1/audit?entity=plan", headers=command).json()["items"]
-    assert audit[0]["action"] == "run" and audit[0]["actor"] == "command"
+    assert audit[0]["action"] == "create" and audit[0]["actor"] == "command"
+    assert audit[0]["source"] == "api" and audit[0]["after"]["plan"] == latest["id"]
 
 
 def test_rate_limiter_window() -> None:

@@ -21,6 +21,7 @@ class Source(StrEnum):
     API = "api"
     FILE = "file"
     SYSTEM = "system"
+    DEMO = "demo"
 
 
 class AuditEntry(Base):

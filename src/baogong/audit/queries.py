@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from baogong.audit.models import AuditEntry
+from baogong.ledger.models import Product
 
 
 def history_page(session: Session, *, entity: str | None = None, key: str | None = None,
@@ -22,6 +23,12 @@ def history_page(session: Session, *, entity: str | None = None, key: str | None
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = session.scalars(stmt.order_by(AuditEntry.id.desc()).limit(limit).offset(offset))
     return list(rows), int(total)
+
+
+def product_units(session: Session) -> dict[str, str]:
+    """Each product's unit by product code, to show stock quantities with their unit."""
+    return {code: unit.value for code, unit in session.execute(
+        select(Product.code, Product.unit))}
 
 
 def entities(session: Session) -> list[str]:

@@ -12,11 +12,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session, sessionmaker
 
 from baogong.audit.models import Source
-from baogong.audit.service import Actor, record
 from baogong.auth.deps import Principal, SignedIn, require
 from baogong.auth.models import Role
 from baogong.command.dashboard import cached
-from baogong.db import unit_of_work
 from baogong.delivery.queries import latest_run, run_figures
 from baogong.i18n import N_, current_lang, gettext
 from baogong.operations import day as day_runner
@@ -128,12 +126,8 @@ def alert_rows(db: Session, *, day: date | None = None) -> list[AlertOut]:
 
 def plan_job(factory: sessionmaker[Session], *, day: date, by: str, source: Source,
              progress: Progress) -> dict[str, Any]:
-    """The plan page's job: plan and route the day, audit the run; returns the figures."""
+    """The plan page's job: plan and route the day (each audited); returns the figures."""
     ran = day_runner.run_day(factory, day=day, by=by, until=day_runner.Step.ROUTE,
-                             progress=progress)
-    figures = {"plan_id": ran.plan_id, "run_id": ran.run_id, "day": day.isoformat(),
-               **ran.allocation, **ran.routing}
-    with unit_of_work(factory) as session:
-        record(session, actor=Actor(by, source, "plan job"), action="run", entity="plan",
-               key=str(ran.plan_id), after=figures)
-    return figures
+                             source=source, ref="plan job", progress=progress)
+    return {"plan_id": ran.plan_id, "run_id": ran.run_id, "day": day.isoformat(),
+            **ran.allocation, **ran.routing}

@@ -3,35 +3,20 @@ and actor."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from baogong.audit import queries
-from baogong.audit.models import Source
+from baogong.audit import present, queries
 from baogong.auth.deps import Principal, require
 from baogong.auth.models import Role
-from baogong.i18n import N_, gettext
-from baogong.types import local_time
 from baogong.web.deps import DbSession
 from baogong.web.pages import render
 from baogong.web.pagination import PageLinks
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
-
-SOURCE_LABELS = {Source.CLI: N_("command line"), Source.PAGE: N_("page"), Source.API: N_("API"),
-                 Source.FILE: N_("file"), Source.SYSTEM: N_("system")}
-
-
-def _values(values: dict[str, Any] | None, other: dict[str, Any] | None) -> list[tuple[str, str,
-                                                                                    bool]]:
-    """(field, value, changed) of one side of an entry."""
-    if not values:
-        return []
-    other = other or {}
-    return [(k, "" if v is None else str(v), other.get(k) != v) for k, v in values.items()]
 
 
 @router.get("/audit", response_class=HTMLResponse)
@@ -45,11 +30,10 @@ def audit_page(request: Request, db: DbSession,
     entity, key, actor = entity.strip(), key.strip(), actor.strip()
     rows, total = queries.history_page(db, entity=entity or None, key=key or None,
                                        actor=actor or None, limit=PAGE, offset=offset)
-    entries = [{"at": local_time(e.at), "actor": e.actor, "source": gettext(
-        SOURCE_LABELS.get(e.source, e.source.value)), "ref": e.source_ref, "action": e.action,
-        "entity": e.entity, "key": e.entity_key, "before": _values(e.before, e.after),
-        "after": _values(e.after, e.before)} for e in rows]
+    units = queries.product_units(db)
+    entries = [present.show(e, units) for e in rows]
     filters = {k: v for k, v in (("entity", entity), ("key", key), ("actor", actor)) if v}
     return render(request, "audit.html", principal, entries=entries,
-                  entities=queries.entities(db), entity=entity, key=key, actor=actor,
+                  entities=[(e, present.entity_label(e)) for e in queries.entities(db)],
+                  entity=entity, key=key, actor=actor,
                   pager=PageLinks(total, PAGE, offset, "/audit", filters))

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from baogong.audit.models import Source
 from baogong.config import get_settings
 from baogong.console import console, fail, parse_day
 from baogong.db import default_engine, session_factory, unit_of_work
@@ -107,7 +108,7 @@ def pod_command(
     status = StopStatus.FAILED if failed else StopStatus.DELIVERED
     with unit_of_work(session_factory(default_engine())) as session:
         pod.confirm_stop(session, stop_id=stop, status=status, by=by, received_by=received_by,
-                         note=note)
+                         note=note, source=Source.CLI, ref="pod")
     label = _(STATUS_LABELS[status])
     console.print(_("Stop {id} recorded as {status}.").format(id=stop, status=label))
 

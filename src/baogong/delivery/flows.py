@@ -13,9 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from baogong.adapters.distance import DistanceSource, OsrmSource, attach_matrix
+from baogong.audit.models import Source
+from baogong.audit.service import Actor, record
 from baogong.config import Settings
 from baogong.db import unit_of_work
 from baogong.delivery import service
+from baogong.delivery.pod import latest_run
 from baogong.demand.lifecycle import dispatch_orders
 from baogong.i18n import N_
 from baogong.optim import routing as rt
@@ -40,21 +43,28 @@ def site_budget(stops: int, seconds_per_stop: float) -> tuple[float, int]:
     return max(0.2, seconds_per_stop * stops), 400 + 150 * stops
 
 
+AUDITED = ("vehicles_used", "trips", "route_km", "stops_routed", "stops_unrouted",
+           "unrouted_kg", "orders_dispatched")
+"""The figures of a routing run kept in the audit trail."""
+
+
 def route_plan(factory: sessionmaker[Session], *, plan_id: int, day: date, rules: Settings,
                seconds_per_stop: float = 0.05, seed: int = 1, step: Progress = _quiet,
-               roads: DistanceSource | None = None) -> RoutingOutcome:
+               roads: DistanceSource | None = None, by: str = "dispatch",
+               source: Source = Source.SYSTEM, ref: str = "") -> RoutingOutcome:
     """Route every site's deliveries of a plan and store the routes and what stayed unrouted.
 
     Road distances come from `roads`, else from the OSRM server in the settings, else from
-    great-circle distance times the road factor.
+    great-circle distance times the road factor. The run is audited as made by `by` through
+    `source`, against the plan's previous run.
     """
     t0 = time.perf_counter()
     with factory() as session:
         work = service.routing_problems(session, plan_id=plan_id, at=day_start(day), rules=rules)
-    source = roads or (OsrmSource(rules.osrm_url) if rules.osrm_url else None)
-    if source is not None:
+    distances = roads or (OsrmSource(rules.osrm_url) if rules.osrm_url else None)
+    if distances is not None:
         for routing in work:
-            routing.problem = attach_matrix(routing.problem, source)
+            routing.problem = attach_matrix(routing.problem, distances)
     step(N_("Routing vehicles"), len(work))
     solved: list[tuple[service.SiteRouting, rt.RoutingResult]] = []
     with warnings.catch_warnings():
@@ -90,7 +100,13 @@ def route_plan(factory: sessionmaker[Session], *, plan_id: int, day: date, rules
     with unit_of_work(factory) as session:
         figures["routing_s"] = round(time.perf_counter() - t0, 3)
         figures["orders_dispatched"] = dispatch_orders(session, day=day, routed=routed,
-                                                       short=short, by="dispatch")
+                                                       short=short, by=by)
+        previous = latest_run(session, plan_id=plan_id)
         run = service.store_routes(session, plan_id=plan_id, work=solved, summary=figures)
         run_id = run.id
+        before = None if previous is None else {"run": previous.id, **{
+            k: previous.summary[k] for k in AUDITED if k in previous.summary}}
+        record(session, actor=Actor(by, source, ref), action="create", entity="routes",
+               key=day.isoformat(), before=before,
+               after={"plan": plan_id, "run": run_id, **{k: figures[k] for k in AUDITED}})
     return RoutingOutcome(run_id, figures)

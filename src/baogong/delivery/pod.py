@@ -7,6 +7,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from baogong.audit.models import Source
+from baogong.audit.service import Actor, snapshot
+from baogong.audit.service import record as audit_record
 from baogong.delivery.models import Route, RouteStop, RoutingRun, StopStatus
 from baogong.errors import Conflict, DomainError, Label, NotFound
 from baogong.i18n import N_
@@ -17,10 +20,16 @@ STATUS_LABELS = {StopStatus.PLANNED: N_("planned"), StopStatus.DELIVERED: N_("de
                  StopStatus.FAILED: N_("failed")}
 
 
+AUDITED = ("status", "confirmed_by", "received_by", "note", "delivered_at")
+"""The fields of a stop kept in the audit trail."""
+
+
 def confirm_stop(session: Session, *, stop_id: int, status: StopStatus, by: str,
                  received_by: str | None = None, note: str = "",
-                 at: datetime | None = None) -> RouteStop:
-    """Record a stop as delivered (with who received it) or failed (with the reason)."""
+                 at: datetime | None = None, source: Source = Source.SYSTEM,
+                 ref: str = "") -> RouteStop:
+    """Record a stop as delivered (with who received it) or failed (with the reason), audited
+    as confirmed by `by` through `source`."""
     record = f"stop {stop_id}"
     stop = session.get(RouteStop, stop_id, with_for_update=True)
     if stop is None:
@@ -38,12 +47,15 @@ def confirm_stop(session: Session, *, stop_id: int, status: StopStatus, by: str,
                           field="received_by")
     if status is StopStatus.FAILED and not note.strip():
         raise DomainError(N_("A failed delivery needs a reason"), record=record, field="note")
+    before = snapshot(stop, AUDITED)
     stop.status = status
     stop.confirmed_by = by
     stop.received_by = received_by
     stop.note = note
     stop.delivered_at = at or utcnow()
     session.flush()
+    audit_record(session, actor=Actor(by, source, ref), action="confirm", entity="route_stop",
+                 key=str(stop_id), before=before, after=snapshot(stop, AUDITED))
     if status is StopStatus.DELIVERED:
         _arrive_if_complete(session, stop, by)
     return stop

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from baogong.audit.service import Actor, record, snapshot
+from baogong.audit.service import Actor
 from baogong.auth.models import Role
 from baogong.auth.scope import Scope
 from baogong.delivery import pod
@@ -112,13 +112,9 @@ def confirm(session: Session, *, scope: Scope, actor: Actor, stop_id: int, statu
     if found is None:
         raise NotFound(N_("Unknown stop {id}"), record=f"stop {stop_id}", field="stop",
                        id=stop_id)
-    fields = ("status", "confirmed_by", "received_by", "note", "delivered_at")
-    before = snapshot(found[0], fields)
-    stop = pod.confirm_stop(session, stop_id=stop_id, status=status, by=actor.name,
-                            received_by=received_by, note=note)
-    record(session, actor=actor, action="confirm", entity="route_stop", key=str(stop_id),
-           before=before, after=snapshot(stop, fields))
-    return stop
+    return pod.confirm_stop(session, stop_id=stop_id, status=status, by=actor.name,
+                            received_by=received_by, note=note, source=actor.source,
+                            ref=actor.ref)
 
 
 @dataclass

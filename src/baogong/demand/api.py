@@ -11,7 +11,6 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from baogong.audit.service import record
 from baogong.auth.deps import Principal, require
 from baogong.auth.models import Role
 from baogong.auth.scope import Scope
@@ -214,12 +213,10 @@ def move_order(order_id: OrderId, body: TransitionBody, request: Request, factor
                principal: Orderer) -> OrderOut:
     """Accept, cancel, confirm delivered or failed, close: forbidden moves are refused (409)."""
     with unit_of_work(factory) as db:
-        before = _scoped_order(db, principal, order_id).status
-        orders.transition(db, order_id=order_id, to=body.to, by=principal.username,
-                          reason=body.reason)
-        record(db, actor=principal.actor(request), action="transition", entity="order",
-               key=str(order_id), before={"status": before.value},
-               after={"status": body.to.value})
+        _scoped_order(db, principal, order_id)
+        actor = principal.actor(request)
+        orders.transition(db, order_id=order_id, to=body.to, by=actor.name, reason=body.reason,
+                          source=actor.source, ref=actor.ref)
         out = _out(intake.load(db, order_id)[0], principal)
     request.app.state.bus.publish("order", id=order_id, status=body.to.value)
     return out

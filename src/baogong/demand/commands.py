@@ -10,10 +10,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from baogong.audit.models import Source
+from baogong.audit.service import Actor
 from baogong.console import console, fail, parse_day
 from baogong.db import default_engine, session_factory, unit_of_work
 from baogong.demand import manifest_files, orders, queries, shortage
 from baogong.demand.models import Channel, OrderStatus
+from baogong.display import local_time
 from baogong.i18n import _
 
 order_app = typer.Typer(help="Orders: phone orders, lists, lifecycle.", no_args_is_help=True)
@@ -48,7 +51,8 @@ def phone_order(
     data = orders.OrderIn(compound, Channel.PHONE, orders.HouseholdIn(
         building, room, phone, unit, resident, vulnerable), _lines(pack), note=note)
     with unit_of_work(session_factory(default_engine())) as session:
-        order, _created = orders.submit(session, data, owner=by)
+        order, _created = orders.submit(session, data, owner=by,
+                                        actor=Actor(by, Source.CLI, "order phone"))
         order_id, day, dup = order.id, order.service_day, order.duplicate_of_id
     console.print(_("Order {id} taken for {day}.").format(id=order_id, day=day))
     if dup:
@@ -89,7 +93,8 @@ def move(order_id: int, to: OrderStatus,
          ) -> None:
     """Move an order along its lifecycle (accept, cancel, deliver, fail, close)."""
     with unit_of_work(session_factory(default_engine())) as session:
-        orders.transition(session, order_id=order_id, to=to, by=by, reason=reason)
+        orders.transition(session, order_id=order_id, to=to, by=by, reason=reason,
+                          source=Source.CLI, ref="order move")
     console.print(_("Order {id}: {status}.").format(id=order_id,
                                                      status=_(orders.STATUS_LABELS[to])))
 
@@ -116,7 +121,7 @@ def show(order_id: int) -> None:
             console.print(f"  {line.quantity} × {line.pack_id or line.product_id} "
                           f"¥{line.unit_price} (−¥{line.unit_subsidy})")
         for e in o.events:
-            console.print(f"  {e.at:%Y-%m-%d %H:%M} {e.by}: "
+            console.print(f"  {local_time(e.at)} {e.by}: "
                           f"{_(orders.STATUS_LABELS[e.from_status]) if e.from_status else ''}"
                           f" → {_(orders.STATUS_LABELS[e.to_status])} {e.reason}")
 

@@ -12,6 +12,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from baogong.audit.models import Source
+from baogong.audit.service import Actor
+from baogong.audit.service import record as audit_record
 from baogong.demand import intake
 from baogong.demand.intake import DEFAULT_CUTOFF_MINUTES, HouseholdIn, LineIn, OrderIn
 from baogong.demand.models import Channel, Order, OrderBatch, OrderEvent, OrderRules, OrderStatus
@@ -72,15 +75,16 @@ def set_cutoff(session: Session, *, region_code: str, minutes: int) -> OrderRule
 
 
 def submit(session: Session, data: OrderIn, *, owner: str, key: str | None = None,
-           body_hash: str | None = None, at: datetime | None = None) -> tuple[Order, bool]:
-    """Submit one household's order; returns (order, created).
+           body_hash: str | None = None, at: datetime | None = None,
+           actor: Actor | None = None) -> tuple[Order, bool]:
+    """Submit one household's order; returns (order, created); with an actor, audited.
 
     With an idempotency key, the same key returns the order it first created (created is
     False) and never makes a second one, even when two requests race (see intake.place). The
     same key with a different body is refused.
     """
     placed, created = intake.place(session, data, owner=owner, key=key, body_hash=body_hash,
-                                   at=at)
+                                   at=at, actor=actor)
     return get_order(session, order_id=placed.id), created
 
 
@@ -128,8 +132,10 @@ def get_order(session: Session, *, order_id: int) -> Order:
 
 
 def transition(session: Session, *, order_id: int, to: OrderStatus, by: str, reason: str = "",
-               at: datetime | None = None) -> Order:
-    """Move an order along its lifecycle; forbidden moves are refused and change nothing."""
+               at: datetime | None = None, source: Source = Source.SYSTEM,
+               ref: str = "") -> Order:
+    """Move an order along its lifecycle, audited as moved by `by` through `source`;
+    forbidden moves are refused and change nothing."""
     order = get_order(session, order_id=order_id)
     record = f"order {order_id}"
     if to not in TRANSITIONS[order.status]:
@@ -138,6 +144,9 @@ def transition(session: Session, *, order_id: int, to: OrderStatus, by: str, rea
                        to=Label(STATUS_LABELS[to]))
     if to in (OrderStatus.FAILED, OrderStatus.CANCELLED) and not reason.strip():
         raise DomainError(N_("Say why"), record=record, field="reason")
+    audit_record(session, actor=Actor(by, source, ref), action="transition", entity="order",
+                 key=str(order_id), before={"status": order.status},
+                 after={"status": to, "reason": reason})
     order.events.append(OrderEvent(from_status=order.status, to_status=to, at=at or utcnow(),
                                    by=by, reason=reason))
     order.status = to

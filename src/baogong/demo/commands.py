@@ -31,7 +31,7 @@ def demo(
     """Run a lockdown day on the sample city: load it, seal 云城, 黄石 and 新市, size demand."""
     when = parse_day(day)
     with progress(quiet=as_json) as bar:
-        result = flow.run(default_engine(), seed=seed, size=size, day=when, fresh=fresh,
+        result = flow.run(default_engine(create=True), seed=seed, size=size, day=when, fresh=fresh,
                           step=StepProgress(bar))
     if as_json:
         typer.echo(json.dumps(result.as_json(), ensure_ascii=False))

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from baogong import migrate
+from baogong.audit.models import Source
 from baogong.db import session_factory, unit_of_work
 from baogong.demand.service import product_units, standard_pack_demand, standard_packs
 from baogong.demo.shifts import roster_demo_shifts
@@ -151,13 +152,14 @@ def run(engine: Engine, *, seed: int, size: Size, day: date, fresh: bool = False
         for sub in session.scalars(select(Region).where(Region.name.in_(SEALED))):
             regions.declare_zone(session, region_code=sub.code, status=ZoneStatus.SEALED,
                                  valid_from=start, reason="seed 000: April 2022",
-                                 declared_by="demo")
+                                 declared_by="demo", source=Source.DEMO, ref="demo")
             step("", 1)
     t = timed("seal", t)
     with unit_of_work(factory) as session:
         _size_demand(session, result, start)
     t = timed("demand", t)
-    ran = day_runner.run_day(factory, day=day, by="demo", progress=step)
+    ran = day_runner.run_day(factory, day=day, by="demo", source=Source.DEMO, ref="demo",
+                             progress=step)
     result.plan_id, result.allocation = ran.plan_id, ran.allocation
     result.routing, result.lastmile = ran.routing, ran.lastmile
     result.timings.update(ran.timings)

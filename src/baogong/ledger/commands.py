@@ -10,10 +10,13 @@ import typer
 from rich.table import Table
 
 from baogong import migrate
+from baogong.audit import present
 from baogong.audit.models import Source
+from baogong.audit.queries import product_units
 from baogong.audit.service import Actor, history
 from baogong.console import StepProgress, console, err_console, fail, progress
 from baogong.db import default_engine, session_factory, unit_of_work
+from baogong.display import local_time
 from baogong.i18n import _
 from baogong.ledger import qualification, stock
 from baogong.ledger.excel import importer
@@ -144,7 +147,7 @@ def stock_history(
     for col in (_("When"), _("Product"), _("Kind"), _("Quantity"), _("Reason"), _("By")):
         table.add_column(col)
     for m, code in rows:
-        table.add_row(m.occurred_at.strftime("%Y-%m-%d %H:%M"), code,
+        table.add_row(local_time(m.occurred_at), code,
                       _(stock.MOVEMENT_LABELS[m.kind]), f"{m.quantity:,}", m.reason,
                       m.recorded_by)
     console.print(table)
@@ -201,22 +204,17 @@ def audit_command(
 ) -> None:
     """The audit trail, newest first: who changed what, when, from where, before and after."""
     with session_factory(default_engine())() as session:
-        entries = history(session, entity=entity, key=key, limit=limit)
+        units = product_units(session)
+        entries = [present.show(e, units)
+                   for e in history(session, entity=entity, key=key, limit=limit)]
     table = Table(title=_("Audit trail"))
     for col in (_("When"), _("Who"), _("Source"), _("Action"), _("Record"), _("Before"),
                 _("After")):
         table.add_column(col, overflow="fold")
     for e in entries:
-        table.add_row(e.at.strftime("%Y-%m-%d %H:%M:%S"), e.actor,
-                      f"{e.source.value} {e.source_ref}".strip(), e.action,
-                      f"{e.entity} {e.entity_key}", _diff(e.before), _diff(e.after))
+        table.add_row(e.at, e.actor, f"{e.source} {e.ref}".strip(), e.action,
+                      f"{e.entity} {e.key}", present.line(e.before), present.line(e.after))
     console.print(table)
-
-
-def _diff(values: dict[str, object] | None) -> str:
-    if not values:
-        return ""
-    return ", ".join(f"{k}={v}" for k, v in values.items())
 
 
 def register(app: typer.Typer) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from baogong.auth.deps import Principal, require
 from baogong.auth.models import Role
 from baogong.db import unit_of_work
+from baogong.display import local_time
 from baogong.errors import Conflict, DomainError, Label, NotFound
 from baogong.i18n import N_, gettext
 from baogong.ledger import queries
@@ -25,7 +26,7 @@ from baogong.ledger.excel.units import to_product_units
 from baogong.ledger.models import Product
 from baogong.ledger.service import get_product
 from baogong.ledger.stock import MOVEMENT_LABELS
-from baogong.types import local_time, unit_label
+from baogong.types import unit_label
 from baogong.web.deps import DbSession, Factory
 from baogong.web.pages import render
 from baogong.web.pagination import PageLinks

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from baogong.audit.models import Source
 from baogong.console import StepProgress, console, err_console, fail, parse_day, progress
 from baogong.db import default_engine, session_factory
 from baogong.i18n import _
@@ -29,7 +30,8 @@ def plan(
     when = parse_day(day)
     factory = session_factory(default_engine())
     with err_console.status(_("Allocating supply to compounds …")):
-        ran = day_runner.run_day(factory, day=when, by=by, until=day_runner.Step.PLAN)
+        ran = day_runner.run_day(factory, day=when, by=by, until=day_runner.Step.PLAN,
+                                 source=Source.CLI, ref="plan")
     if as_json:
         typer.echo(json.dumps({"plan_id": ran.plan_id, **ran.allocation}, ensure_ascii=False))
         return
@@ -44,7 +46,9 @@ def plan(
 
 
 def dispatch(day: DateOpt = None,
-             as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+             as_json: Annotated[bool, typer.Option("--json")] = False,
+             by: Annotated[str, typer.Option(help="Who routes (kept in the audit trail).")] = (
+                 "cli")) -> None:
     """Route every site's vehicles to the hand-off points of the day's latest plan."""
     when = parse_day(day)
     factory = session_factory(default_engine())
@@ -54,8 +58,9 @@ def dispatch(day: DateOpt = None,
         raise fail(_("No plan for {date}: run `baogong plan --date {date}` first.").format(
             date=when))
     with progress(quiet=as_json) as bar:
-        ran = day_runner.run_day(factory, day=when, by="cli", plan_id=latest.id,
-                                 until=day_runner.Step.ROUTE, progress=StepProgress(bar))
+        ran = day_runner.run_day(factory, day=when, by=by, plan_id=latest.id,
+                                 until=day_runner.Step.ROUTE, source=Source.CLI,
+                                 ref="dispatch", progress=StepProgress(bar))
     if as_json:
         typer.echo(json.dumps({"run_id": ran.run_id, **ran.routing}))
         return

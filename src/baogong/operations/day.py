@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from baogong.audit.models import Source
 from baogong.config import Settings, get_settings
 from baogong.delivery.flows import route_plan
 from baogong.delivery.lastmile import HandoffLoad, handoff_loads
@@ -58,9 +59,11 @@ def _quiet(_label: str, _n: int) -> None:
 
 def run_day(factory: sessionmaker[Session], *, day: date, by: str, until: Step = Step.LAST_MILE,
             plan_id: int | None = None, rules: Settings | None = None,
+            source: Source = Source.SYSTEM, ref: str = "",
             progress: Progress = _quiet) -> DayRun:
     """Run the day's steps up to `until`; with `plan_id`, route that stored plan instead of
-    planning anew. `by` is who the plan is stored for."""
+    planning anew. `by` is who the plan and routes are audited as made by, through `source`
+    (`ref` names the command or job)."""
     rules = rules or get_settings()
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -73,13 +76,14 @@ def run_day(factory: sessionmaker[Session], *, day: date, by: str, until: Step =
     allocation: dict[str, Any] = {}
     if plan_id is None:
         progress(N_("Allocating supply to compounds"), 1)
-        planned = plan_day(factory, day=day, by=by)
+        planned = plan_day(factory, day=day, by=by, source=source, ref=ref)
         progress("", 1)
         plan_id, allocation = planned.plan_id, planned.figures
         lap("allocation")
     out = DayRun(day, plan_id, allocation=allocation, timings=timings)
     if until >= Step.ROUTE:
-        routed = route_plan(factory, plan_id=plan_id, day=day, rules=rules, step=progress)
+        routed = route_plan(factory, plan_id=plan_id, day=day, rules=rules, step=progress,
+                            by=by, source=source, ref=ref)
         out.run_id, out.routing = routed.run_id, routed.figures
         lap("routing")
     if until >= Step.LAST_MILE:

@@ -9,6 +9,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from baogong.audit.models import Source
+from baogong.audit.service import Actor, record
 from baogong.db import unit_of_work
 from baogong.demand.lifecycle import allocate_orders
 from baogong.optim import allocation as opt
@@ -24,9 +26,18 @@ class PlanOutcome:
     figures: dict[str, Any]
 
 
+AUDITED = ("packs_allocated", "unmet_packs", "priority_unmet_packs", "served_kg", "unmet_kg",
+           "min_fill_rate", "kg_km", "tiers_kg", "orders_allocated")
+"""The figures of a plan kept in the audit trail."""
+
+
 def plan_day(factory: sessionmaker[Session], *, day: date, by: str,
+             source: Source = Source.SYSTEM, ref: str = "",
              options: opt.Options | None = None) -> PlanOutcome:
-    """Allocate the day's demand to sites and store the plan; returns its id and figures."""
+    """Allocate the day's demand to sites and store the plan; returns its id and figures.
+
+    The plan is audited as made by `by` through `source`, against the day's previous plan.
+    """
     t0 = time.perf_counter()
     with factory() as session:
         snap = service.snapshot(session, day=day, at=day_start(day), options=options)
@@ -48,9 +59,15 @@ def plan_day(factory: sessionmaker[Session], *, day: date, by: str,
     unmet = {(snap.compound_ids[u.community], snap.product_ids[u.product])
              for u in result.unmet() if u.priority + u.regular > 0}
     with unit_of_work(factory) as session:
+        previous = service.latest_plan(session, day=day)
         plan = service.store_plan(session, snap=snap, result=result, by=by, extra=figures)
         plan_id = plan.id
         figures["orders_allocated"] = allocate_orders(session, day=day, unmet=unmet, by=by)
+        before = None if previous is None else {"plan": previous.id, **{
+            k: previous.summary[k] for k in AUDITED if k in previous.summary}}
+        record(session, actor=Actor(by, source, ref), action="create", entity="plan",
+               key=day.isoformat(), before=before,
+               after={"plan": plan_id, **{k: figures[k] for k in AUDITED}})
     figures["allocation_s"] = round(time.perf_counter() - t0, 3)
     return PlanOutcome(plan_id, figures)
 

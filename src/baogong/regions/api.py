@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
-from baogong.audit.service import record
 from baogong.auth.deps import Principal, SignedIn, require
 from baogong.auth.models import Role
 from baogong.db import unit_of_work
@@ -107,12 +106,12 @@ class ZoneOut(BaseModel):
 def declare_zone(body: ZoneIn, request: Request, factory: Factory,
                  principal: Annotated[Principal, require(Role.COMMAND)]) -> ZoneOut:
     """Declare a zone (sealed, controlled, precaution, normal); command centre only; audited."""
+    actor = principal.actor(request)
     with unit_of_work(factory) as session:
         decl = regions.declare_zone(session, region_code=body.region, status=body.status,
                                     valid_from=body.valid_from, valid_to=body.valid_to,
-                                    reason=body.reason, declared_by=principal.username)
-        record(session, actor=principal.actor(request), action="create", entity="zone",
-               key=f"{body.region}/{decl.id}", after=body.model_dump())
+                                    reason=body.reason, declared_by=actor.name,
+                                    source=actor.source, ref=actor.ref)
         out = ZoneOut(id=decl.id, region=body.region, status=decl.status,
                       valid_from=decl.valid_from, valid_to=decl.valid_to)
     request.app.state.bus.publish("zone", region=body.region, status=body.status.value)

@@ -9,6 +9,8 @@ from datetime import UTC, datetime, time
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from baogong.audit.models import Source
+from baogong.audit.service import Actor, record
 from baogong.errors import Conflict, DomainError, NotFound
 from baogong.i18n import N_
 from baogong.regions.models import (
@@ -137,8 +139,11 @@ def declare_zone(
     valid_to: datetime | None = None,
     reason: str = "",
     declared_by: str = "",
+    source: Source = Source.SYSTEM,
+    ref: str = "",
 ) -> ZoneDeclaration:
-    """Declare a zone status for a region (and so for every compound under it)."""
+    """Declare a zone status for a region (and so for every compound under it), audited as
+    declared by `declared_by` through `source`."""
     region = get_region(session, code=region_code)
     if valid_to is not None and valid_to <= valid_from:
         raise DomainError(N_("The zone ends before it starts"), record=f"region {region_code}",
@@ -148,6 +153,10 @@ def declare_zone(
                            declared_by=declared_by)
     session.add(decl)
     session.flush()
+    record(session, actor=Actor(declared_by or "system", source, ref), action="create",
+           entity="zone", key=f"{region_code}/{decl.id}",
+           after={"region": region_code, "status": status, "valid_from": decl.valid_from,
+                  "valid_to": decl.valid_to, "reason": reason})
     return decl
 
 

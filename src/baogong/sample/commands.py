@@ -24,7 +24,7 @@ def load_command(
         Size.SMALL),
 ) -> None:
     """Generate the sample city and write it into the (empty) database."""
-    engine = default_engine()
+    engine = default_engine(create=True)
     migrate.upgrade(engine)
     city = generate(seed, size)
     with progress() as bar, unit_of_work(session_factory(engine)) as session:

@@ -13,8 +13,8 @@ from baogong.audit.service import Actor
 from baogong.auth.scope import whole_city
 from baogong.console import console, parse_day
 from baogong.db import default_engine, session_factory, unit_of_work
+from baogong.display import clock
 from baogong.i18n import _
-from baogong.types import china_clock
 from baogong.workforce import queries, service
 from baogong.workforce.models import ShiftTask, task_label
 
@@ -71,7 +71,7 @@ def list_command(
         for s in rows:
             place = f"{s.handoff.name} ({s.compound.name})" if s.handoff else s.compound.name
             table.add_row(str(s.id), f"{s.volunteer.name} {s.volunteer.code}",
-                          f"{china_clock(s.starts_at)}–{china_clock(s.ends_at)}", place,
+                          f"{clock(s.starts_at)}–{clock(s.ends_at)}", place,
                           task_label(s.task), s.note)
     console.print(table)
 

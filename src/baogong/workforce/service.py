@@ -10,11 +10,12 @@ from decimal import Decimal
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from baogong.display import clock
 from baogong.errors import Conflict, DomainError, NotFound
 from baogong.i18n import N_
 from baogong.regions.models import HandoffPoint, Region, RegionLevel
 from baogong.regions.service import get_region
-from baogong.types import CHINA_TZ, china_clock
+from baogong.types import CHINA_TZ
 from baogong.workforce.models import Availability, Shift, ShiftTask, Team, TeamKind, Volunteer
 
 
@@ -154,7 +155,7 @@ def add_shift(session: Session, *, data: ShiftIn, volunteer: Volunteer, compound
     if clash is not None:
         raise Conflict(N_("{name} already has a shift from {start} to {end} on {day}"),
                        record=who, field="start", name=volunteer.name,
-                       start=china_clock(clash.starts_at), end=china_clock(clash.ends_at),
+                       start=clock(clash.starts_at), end=clock(clash.ends_at),
                        day=clash.service_day.isoformat())
     booked = sum((_hours(s, e) for s, e in session.execute(
         select(Shift.starts_at, Shift.ends_at).where(Shift.volunteer_id == volunteer.id,

@@ -12,7 +12,7 @@ from baogong.auth.deps import Principal, require
 from baogong.auth.models import Role
 from baogong.db import unit_of_work
 from baogong.regions.queries import region_of
-from baogong.types import CHINA_TZ, china_clock
+from baogong.types import CHINA_TZ
 from baogong.web.deps import DbSession, Factory
 from baogong.web.pages import render
 from baogong.workforce import queries
@@ -30,7 +30,7 @@ def volunteer(request: Request, db: DbSession,
     shifts, _n = queries.shifts_page(db, scope=principal.scope, since=today, limit=50)
     return render(request, "m_volunteer.html", principal, view=view,
                   area=region_of(db, path=principal.scope.region_path),
-                  choices=list(Availability), shifts=shifts, today=today, hm=china_clock,
+                  choices=list(Availability), shifts=shifts, today=today,
                   task_label=task_label)
 
 
