@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 from sqlalchemy.orm import Session
 
 from baogong.audit.queries import history_page
@@ -166,7 +166,7 @@ class UserPatch(BaseModel):
     """A new password, or (de)activation; either revokes every token of the user."""
 
     password: str | None = Field(default=None, min_length=8, max_length=200)
-    active: bool | None = None
+    active: StrictBool | None = None
 
 
 @router.patch("/users/{username}", response_model=UserOut)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -15,10 +14,11 @@ from baogong.delivery import queries
 from baogong.delivery.models import StopStatus
 from baogong.web.deps import DbSession, Factory, require
 from baogong.web.pagination import Page, Paging
+from baogong.web.schemas import Day as ApiDay
 from baogong.web.schemas import UtcDatetime
 
 router = APIRouter(tags=["delivery"])
-Day = Annotated[date | None, Query(description="Day of the plan; default the newest")]
+Day = Annotated[ApiDay | None, Query(description="Day of the plan; default the newest")]
 
 
 class StopOut(BaseModel):

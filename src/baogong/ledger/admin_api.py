@@ -21,6 +21,7 @@ from baogong.ledger.service import get_product
 from baogong.types import china_today
 from baogong.web.deps import DbSession, Factory, Principal, require
 from baogong.web.errors import ApiError
+from baogong.web.schemas import Count
 
 router = APIRouter(tags=["ledger admin"])
 Command = Annotated[Principal, require(Role.COMMAND)]
@@ -153,7 +154,7 @@ class QualificationIn(BaseModel):
 
     action: str = Field(pattern="^(verify|suspend|override|withdraw)$")
     reason: str = Field(default="", max_length=300)
-    recheck_days: int = Field(default=30, ge=1, le=365)
+    recheck_days: Count = Field(default=30, ge=1, le=365)
 
 
 class QualificationOut(BaseModel):

@@ -17,9 +17,10 @@ from baogong.web.deps import DbSession, Factory, SignedIn, require
 from baogong.web.errors import ApiError
 from baogong.web.pagination import Page, Paging
 from baogong.web.plan_job import plan_and_route
+from baogong.web.schemas import Day as ApiDay
 
 router = APIRouter(tags=["planning"])
-Day = Annotated[date | None, Query(description="Day of the plan; default the newest")]
+Day = Annotated[ApiDay | None, Query(description="Day of the plan; default the newest")]
 FLOW_READERS = queries.FLOW_READERS
 
 
@@ -75,7 +76,7 @@ def plan_flows(plan_id: Annotated[int, Path(ge=1, le=2**31 - 1)], db: DbSession,
 class PlanRunIn(BaseModel):
     """Which day to plan."""
 
-    day: date | None = Field(default=None, description="Default today")
+    day: ApiDay | None = Field(default=None, description="Default today")
 
 
 class JobOut(BaseModel):

@@ -18,11 +18,12 @@ from baogong.regions.models import RegionLevel, ZoneStatus
 from baogong.types import utcnow
 from baogong.web.deps import DbSession, Factory, SignedIn, require
 from baogong.web.pagination import Page, Paging
-from baogong.web.schemas import UtcDatetime
+from baogong.web.schemas import Day as ApiDay
+from baogong.web.schemas import Moment, UtcDatetime
 
 router = APIRouter(tags=["regions"])
 Code = Annotated[str | None, Query(max_length=40, description="Region code (filter: under it)")]
-Day = Annotated[date | None, Query(description="Day (China time); default now")]
+Day = Annotated[ApiDay | None, Query(description="Day (China time); default now")]
 
 
 class RegionOut(BaseModel):
@@ -88,8 +89,8 @@ class ZoneIn(BaseModel):
 
     region: str = Field(min_length=1, max_length=40)
     status: ZoneStatus
-    valid_from: datetime
-    valid_to: datetime | None = None
+    valid_from: Moment
+    valid_to: Moment | None = None
     reason: str = Field(default="", max_length=400)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -12,6 +11,7 @@ from baogong.auth.models import Role
 from baogong.i18n import current_lang
 from baogong.web.dashboard import cached
 from baogong.web.deps import DbSession, SignedIn, require
+from baogong.web.schemas import Day
 
 router = APIRouter(tags=["dashboard"])
 
@@ -19,7 +19,7 @@ router = APIRouter(tags=["dashboard"])
 @router.get("/dashboard", response_model=dict[str, Any])
 def dashboard(request: Request, db: DbSession,
               _p: Annotated[Any, require(Role.COMMAND, Role.INSPECTOR)],
-              day: Annotated[date | None, Query()] = None) -> dict[str, Any]:
+              day: Annotated[Day | None, Query()] = None) -> dict[str, Any]:
     """KPIs, map layers (compounds, sites, hand-off points, routes), charts and alerts."""
     return cached(db, version=request.app.state.bus.version, day=day, lang=current_lang())
 

@@ -13,7 +13,7 @@ from baogong.auth.models import Role
 from baogong.db import unit_of_work
 from baogong.web.deps import DbSession, Factory, require
 from baogong.web.pagination import Page, Paging
-from baogong.web.schemas import UtcDatetime
+from baogong.web.schemas import Day, UtcDatetime
 from baogong.workforce import queries, service
 from baogong.workforce.models import Availability, Shift, ShiftTask
 
@@ -103,7 +103,7 @@ def shift_out(s: Shift) -> ShiftOut:
 @router.get("/shifts", response_model=Page[ShiftOut])
 def list_shifts(db: DbSession, paging: Paging,
                 principal: Annotated[Any, require(*queries.SHIFT_READERS)],
-                day: Annotated[dt.date | None, Query(description="Service day")] = None,
+                day: Annotated[Day | None, Query(description="Service day")] = None,
                 volunteer: Annotated[str | None, Query(max_length=40,
                                                        description="Volunteer code")] = None,
                 ) -> Page[ShiftOut]:
@@ -119,8 +119,7 @@ class ShiftIn(BaseModel):
     """A shift to assign: start and end are China local times (HH:MM) on the service day."""
 
     volunteer: str = Field(min_length=1, max_length=40)
-    day: dt.date = Field(ge=dt.date(2000, 1, 1), le=dt.date(2100, 12, 31),
-                         description="Service day (China)")
+    day: Day = Field(description="Service day (China)")
     start: dt.time
     end: dt.time
     task: ShiftTask
