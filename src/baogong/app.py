@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.engine import Engine
 
 from baogong import i18n
+from baogong.config import get_settings
 from baogong.db import default_engine, session_factory
 from baogong.web import errors, watch
 from baogong.web.events import EventBus
@@ -79,8 +80,10 @@ def _drop_shadowed(routers: list[APIRouter]) -> None:
 
 
 def create_app(engine: Engine | None = None, *, tile_url: str | None = None,
-               login_limit: int = 10, watch_s: float = 3.0) -> FastAPI:
-    """The web application on an engine (BAOGONG_DATABASE_URL by default)."""
+               login_limit: int = 10, watch_s: float = 3.0,
+               hsts_seconds: int | None = None) -> FastAPI:
+    """The web application on an engine (BAOGONG_DATABASE_URL by default); HSTS as
+    BAOGONG_HSTS_SECONDS says unless given."""
     from baogong.audit import ui as audit_ui
     from baogong.auth import api as auth_api
     from baogong.auth import ui as auth_ui
@@ -148,5 +151,7 @@ def create_app(engine: Engine | None = None, *, tile_url: str | None = None,
     app.mount("/static/vendor", StaticFiles(directory=str(vendor_dir())), name="vendor")
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
 
-    app.add_middleware(LanguageAndHeaders, csp=csp)
+    if hsts_seconds is None:
+        hsts_seconds = get_settings().hsts_seconds
+    app.add_middleware(LanguageAndHeaders, csp=csp, hsts_seconds=hsts_seconds)
     return app

@@ -84,6 +84,8 @@ def serve(
 
     from baogong import migrate
     from baogong.app import create_app
+    from baogong.config import get_settings
+    from baogong.web.server import uvicorn_options
 
     engine = default_engine()
     migrate.upgrade(engine)
@@ -92,7 +94,7 @@ def serve(
     console.print(_("Serving on http://{host}:{port}/ (Ctrl+C to stop)").format(
         host=host, port=port))
     uvicorn.run(create_app(engine, tile_url=tile_url), host=host, port=port, log_level="warning",
-                timeout_graceful_shutdown=3)
+                timeout_graceful_shutdown=3, **uvicorn_options(get_settings()))
 
 
 def register(app: typer.Typer) -> None:
