@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 
+from baogong.auth import audience
 from baogong.auth.models import Role
 from baogong.db import unit_of_work
 from baogong.delivery import queries
@@ -118,7 +119,8 @@ def confirm_stop(stop_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: Confir
         rows, _n = queries.stops_page(session, scope=principal.scope,
                                       run_id=_run_of_stop(session, stop_id), limit=10_000)
         out = next(stop_out(r) for r in rows if r.stop.id == stop_id)
-    request.app.state.bus.publish("stop", stop=stop_id, status=body.status.value)
+        to = audience.of_stop(session, stop_id=stop_id)
+    request.app.state.bus.publish("stop", to, stop=stop_id, status=body.status.value)
     return out
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from baogong.audit.service import record
+from baogong.auth import audience
 from baogong.auth.models import Role
 from baogong.auth.scope import Scope
 from baogong.db import single_write, unit_of_work
@@ -166,8 +167,10 @@ def create_order(body: OrderBody, request: Request, response: Response, factory:
             db, data, owner=principal.username, key=key, actor=principal.actor(request),
             body_hash=orders.request_hash(body.model_dump(mode="json")))
         out = _out(order, principal)
+        to = audience.of_region(db, code=body.compound) if (
+            created and request.app.state.bus.listeners) else None
     if created:
-        request.app.state.bus.publish("order", id=out.id, compound=out.compound)
+        request.app.state.bus.publish("order", to, id=out.id, compound=out.compound)
     else:
         response.status_code = 200
     return out
@@ -223,5 +226,6 @@ def move_order(order_id: OrderId, body: TransitionBody, request: Request, factor
                key=str(order_id), before={"status": before.value},
                after={"status": body.to.value})
         out = _out(intake.load(db, order_id)[0], principal)
-    request.app.state.bus.publish("order", id=order_id, status=body.to.value)
+        to = audience.of_order(db, order_id=order_id)
+    request.app.state.bus.publish("order", to, id=order_id, status=body.to.value)
     return out

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from pydantic import BaseModel, Field
 
+from baogong.auth import audience
 from baogong.auth.models import Role
 from baogong.db import unit_of_work
 from baogong.i18n import N_
@@ -118,8 +119,9 @@ def report_count(code: str, body: CountIn, request: Request, factory: Factory,
         before = stock.balance(db, site_code=site.code, product_code=product.code)
         stock.count(db, site_code=site.code, product_code=product.code, counted=counted,
                     actor=principal.actor(request), note=body.note or china_today().isoformat())
+        to = audience.of_site(db, code=site.code)
     if counted != before:
-        request.app.state.bus.publish("stock", site=code, product=body.product)
+        request.app.state.bus.publish("stock", to, site=code, product=body.product)
     return CountOut(site=code, product=body.product, book_before=before, counted=counted,
                     adjustment=counted - before)
 
@@ -184,5 +186,6 @@ def decide(credit_code: str, body: QualificationIn, request: Request, factory: F
         out = QualificationOut(credit_code=ent.credit_code, qualification=ent.qualification,
                                recheck_due=ent.recheck_due,
                                allocation_override=ent.allocation_override)
-    request.app.state.bus.publish("stock", enterprise=credit_code)
+        to = audience.of_enterprise(db, credit_code=credit_code)
+    request.app.state.bus.publish("stock", to, enterprise=credit_code)
     return out

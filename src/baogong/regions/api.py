@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from baogong.audit.service import record
+from baogong.auth import audience
 from baogong.auth.models import Role
 from baogong.db import unit_of_work
 from baogong.planning.flows import day_start
@@ -116,5 +117,6 @@ def declare_zone(body: ZoneIn, request: Request, factory: Factory,
                key=f"{body.region}/{decl.id}", after=body.model_dump())
         out = ZoneOut(id=decl.id, region=body.region, status=decl.status,
                       valid_from=decl.valid_from, valid_to=decl.valid_to)
-    request.app.state.bus.publish("zone", region=body.region, status=body.status.value)
+        to = audience.of_region(session, code=body.region, zone=True)
+    request.app.state.bus.publish("zone", to, region=body.region, status=body.status.value)
     return out

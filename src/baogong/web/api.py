@@ -28,8 +28,9 @@ def dashboard(request: Request, db: DbSession,
             responses={200: {"content": {"text/event-stream": {}},
                              "description": "Server-sent events: stock, plan, stop, zone, "
                                             "duty, shift, order, data, job"}})
-async def events(request: Request, _p: SignedIn) -> StreamingResponse:
+async def events(request: Request, principal: SignedIn) -> StreamingResponse:
     """Live changes as server-sent events (stock, plan, stop, zone, duty, shift, order, data,
-    job progress)."""
-    return StreamingResponse(request.app.state.bus.stream(), media_type="text/event-stream",
+    job progress), each only to those whose scope holds the record it concerns."""
+    return StreamingResponse(request.app.state.bus.stream(principal.scope),
+                             media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

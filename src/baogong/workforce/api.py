@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, Field, field_validator
 
+from baogong.auth import audience
 from baogong.auth.models import Role
 from baogong.db import unit_of_work
 from baogong.web.deps import DbSession, Factory, require
@@ -68,7 +69,8 @@ def set_availability(body: AvailabilityIn, request: Request, factory: Factory,
                                       actor=principal.actor(request),
                                       availability=body.availability)
         out = _member(me)
-    request.app.state.bus.publish("duty", volunteer=out.code, availability=out.availability)
+        to = audience.of_volunteer(session, code=me.code)
+    request.app.state.bus.publish("duty", to, volunteer=out.code, availability=out.availability)
     return out
 
 
@@ -148,7 +150,9 @@ def add_shift(body: ShiftIn, request: Request, factory: Factory,
                                          handoff=body.handoff, compound=body.compound,
                                          note=body.note))
         out = shift_out(shift)
-    request.app.state.bus.publish("shift", id=out.id, volunteer=out.volunteer, day=str(out.day))
+        to = audience.of_shift(session, shift_id=shift.id)
+    request.app.state.bus.publish("shift", to, id=out.id, volunteer=out.volunteer,
+                                  day=str(out.day))
     return out
 
 
@@ -159,7 +163,8 @@ def cancel_shift(shift_id: Annotated[int, Path(ge=1, le=2**31 - 1)], request: Re
     """Cancel a shift (command centre; a community worker in its area); audited; a ``shift``
     event goes to the live stream."""
     with unit_of_work(factory) as session:
+        to = audience.of_shift(session, shift_id=shift_id)
         queries.cancel_shift(session, scope=principal.scope, actor=principal.actor(request),
                              shift_id=shift_id)
-    request.app.state.bus.publish("shift", id=shift_id, cancelled=True)
+    request.app.state.bus.publish("shift", to, id=shift_id, cancelled=True)
     return Response(status_code=204)
