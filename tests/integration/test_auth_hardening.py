@@ -54,8 +54,9 @@ def test_a_revoked_token_stops_at_once_and_the_others_keep_working(client: TestC
 
 def test_a_password_change_or_deactivation_revokes_every_token(client: TestClient) -> None:
     """A new password, and a deactivation, end every token of the user at once; the old
-    password no longer signs in and the new one does."""
+    password no longer signs in and the new one does; a change of nothing is refused."""
     boss = _token(client, "boss")
+    assert client.patch("/api/v1/users/lin", json={}, headers=boss).status_code == 400
     tokens = [_token(client, "lin"), _token(client, "lin")]
     for t in tokens:
         assert client.get("/api/v1/me", headers=t).status_code == 200

@@ -175,6 +175,8 @@ def change_user(username: Annotated[str, Path(max_length=60)], body: UserPatch,
                 principal: Annotated[Any, require(Role.COMMAND)]) -> UserOut:
     """Set a user's password or deactivate (activate) the account (command centre only);
     every token of the user stops working at once; audited (never the password)."""
+    if body.password is None and body.active is None:
+        raise ApiError(400, N_("Give a new password or active"), field="password")
     with unit_of_work(factory) as session:
         user = auth.get_user(session, username=username)
         before = {"active": user.active}
