@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -16,7 +17,7 @@ from sqlalchemy.engine import Engine
 from baogong.app import create_app
 from tests.integration.test_api_fixtures import City, build_city, token, wipe
 
-EXAMPLES = 10
+EXAMPLES = int(os.environ.get("BAOGONG_SCHEMA_EXAMPLES", "10"))
 FRESH_TOKEN = {("DELETE", "/api/v1/auth/token")}
 """Operations that would spend the shared token: each case gets a token of its own."""
 
