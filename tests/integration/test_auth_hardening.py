@@ -110,7 +110,7 @@ def test_common_passwords_are_refused(client: TestClient, crew: sessionmaker[Ses
         r = client.post("/api/v1/users", json={"username": "zhao", "password": bad,
                                                "role": "command"}, headers=boss)
         assert r.status_code == 400 and r.json()["error"]["field"] == "password", bad
-    r = client.patch("/api/v1/users/lin", json={"password": "password1"}, headers=boss)
+    r = client.patch("/api/v1/users/lin?lang=en", json={"password": "password1"}, headers=boss)
     assert r.status_code == 400 and "common" in r.json()["error"]["message"]
     r = client.post("/api/v1/users", json={"username": "zhao", "password": "萧岗-晚班-2022",
                                            "role": "command"}, headers=boss)
