@@ -16,11 +16,13 @@ from baogong import display, i18n
 from baogong.auth import api as auth_api
 from baogong.auth import ui as auth_ui
 from baogong.auth.deps import Principal
+from baogong.auth.scope import Audience
 from baogong.command import api as command_api
 from baogong.command import audit as command_audit
 from baogong.command import phone as command_phone
 from baogong.command import ui as command_ui
 from baogong.command import watch
+from baogong.config import get_settings
 from baogong.db import default_engine, session_factory
 from baogong.delivery import api as delivery_api
 from baogong.delivery import ui as delivery_ui
@@ -94,8 +96,10 @@ def _drop_shadowed(routers: list[APIRouter]) -> None:
 
 
 def create_app(engine: Engine | None = None, *, tile_url: str | None = None,
-               login_limit: int = 10, watch_s: float = 3.0) -> FastAPI:
-    """The web application on an engine (BAOGONG_DATABASE_URL by default)."""
+               login_limit: int = 10, watch_s: float = 3.0,
+               hsts_seconds: int | None = None) -> FastAPI:
+    """The web application on an engine (BAOGONG_DATABASE_URL by default); HSTS as
+    BAOGONG_HSTS_SECONDS says unless given."""
     app = FastAPI(
         title="baogong 保供 API", version="1", openapi_url=f"{API}/openapi.json",
         docs_url=None, redoc_url=None,  # Swagger UI would load from a CDN: offline by design
@@ -104,7 +108,7 @@ def create_app(engine: Engine | None = None, *, tile_url: str | None = None,
         lifespan=watch.lifespan(watch_s),
     )
     eng = engine or default_engine()
-    bus = EventBus()
+    bus = EventBus(Audience())
     app.state.engine = eng
     app.state.factory = session_factory(eng)
     app.state.bus = bus
@@ -140,5 +144,7 @@ def create_app(engine: Engine | None = None, *, tile_url: str | None = None,
     app.mount("/static/vendor", StaticFiles(directory=str(vendor_dir())), name="vendor")
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
 
-    app.add_middleware(LanguageAndHeaders, csp=csp)
+    if hsts_seconds is None:
+        hsts_seconds = get_settings().hsts_seconds
+    app.add_middleware(LanguageAndHeaders, csp=csp, hsts_seconds=hsts_seconds)
     return app

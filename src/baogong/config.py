@@ -56,6 +56,14 @@ class Settings(BaseSettings):
     volunteer_shift_hours: float = 8.0
     """Hours of one volunteer's shift, to turn an hour shortfall into people to call in."""
 
+    trusted_proxies: str = ""
+    """Addresses of the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are
+    believed (comma-separated, e.g. 10.0.0.2); default none: the connecting address is the
+    client, whatever headers it sends."""
+    hsts_seconds: int = 0
+    """When served behind HTTPS: send Strict-Transport-Security with this max-age (e.g.
+    31536000); 0 (default) sends none."""
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

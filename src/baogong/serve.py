@@ -8,6 +8,7 @@ import typer
 
 from baogong import migrate
 from baogong.auth.commands import show_demo_users
+from baogong.config import get_settings
 from baogong.console import console
 from baogong.db import default_engine
 from baogong.i18n import _
@@ -27,6 +28,7 @@ def serve(
     import uvicorn
 
     from baogong.app import create_app
+    from baogong.web.server import uvicorn_options
 
     engine = default_engine()
     migrate.upgrade(engine)
@@ -35,7 +37,7 @@ def serve(
     console.print(_("Serving on http://{host}:{port}/ (Ctrl+C to stop)").format(
         host=host, port=port))
     uvicorn.run(create_app(engine, tile_url=tile_url), host=host, port=port, log_level="warning",
-                timeout_graceful_shutdown=3)
+                timeout_graceful_shutdown=3, **uvicorn_options(get_settings()))
 
 
 def register(app: typer.Typer) -> None:

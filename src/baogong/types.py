@@ -102,6 +102,17 @@ Progress = Callable[[str, int], None]
 
 CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 
+EARLIEST_DAY = date(2000, 1, 1)
+LATEST_DAY = date(2100, 12, 31)
+"""The window every service day, plan day and zone date must lie in (the one place to change
+it): anything outside is a typing slip, not a lockdown."""
+
+
+def in_day_window(value: date | datetime) -> bool:
+    """Whether a day (or a moment's own calendar day) lies within EARLIEST_DAY..LATEST_DAY."""
+    day = value.date() if isinstance(value, datetime) else value
+    return EARLIEST_DAY <= day <= LATEST_DAY
+
 
 def china_today() -> date:
     """Today's date in China (the service day), whatever the machine's time zone."""

@@ -222,13 +222,14 @@ def test_event_bus_feeds_listeners_from_threads() -> None:
     """Events published from another thread reach an open stream, in order."""
     import asyncio
 
+    from baogong.auth.scope import Audience, whole_city
     from baogong.web.events import EventBus
 
-    bus = EventBus(keepalive_s=0.05)
+    bus = EventBus(Audience(), keepalive_s=0.05)
 
     async def listen() -> list[str]:
         got: list[str] = []
-        stream = bus.stream(max_events=2)
+        stream = bus.stream(whole_city(), max_events=2)
         got.append(await anext(stream))
         threading.Thread(target=lambda: [bus.publish("stock", n=i) for i in range(2)]).start()
         async for chunk in stream:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Form, Path, Query, Request, Response
+from pydantic import BaseModel, Field, StrictBool
+from sqlalchemy.orm import Session
 
 from baogong.audit.queries import history_page
 from baogong.audit.service import record
 from baogong.auth import service as auth
-from baogong.auth.deps import Principal, SignedIn, require
-from baogong.auth.models import Role, TokenKind
+from baogong.auth.deps import Principal, SignedIn, bearer, require
+from baogong.auth.models import Role, TokenKind, User
 from baogong.db import unit_of_work
 from baogong.i18n import N_
 from baogong.web.deps import DbSession, Factory
@@ -31,33 +32,75 @@ class TokenOut(BaseModel):
     role: Role
 
 
-def login_allowed(request: Request, username: str) -> None:
-    """Refuse with 429 when this user name (or, five times as often, this client address) was
-    tried too often; a successful sign-in clears the user name's count."""
+DEVICE_COOKIE = "baogong_device"
+DEVICE_DAYS = 180
+
+
+def _too_many(wait: float) -> ApiError:
+    s = int(wait) + 1
+    return ApiError(429, N_("Too many sign-in attempts; try again in {s} seconds"),
+                    headers={"Retry-After": str(s)}, s=s)
+
+
+def sign_in(request: Request, session: Session, username: str, password: str) -> User | None:
+    """Check a user name and password under the sign-in limits; None for a wrong pair.
+
+    A client address may try five times the limit in a window; a user name that failed the
+    limit in a window is refused (429) for the rest of it, except from a client holding the
+    device cookie of an earlier sign-in as that user, so that nobody can lock the owner out.
+    """
     limiter = request.app.state.limiter
     client = request.client.host if request.client else "?"
-    for key, factor in ((f"ip:{client}", 5), (f"user:{username.lower()}", 1)):
-        wait = limiter.hit(key, factor=factor)
-        if wait:
-            raise ApiError(429, N_("Too many sign-in attempts; try again in {s} seconds"),
-                           headers={"Retry-After": str(int(wait) + 1)}, s=int(wait) + 1)
+    if wait := limiter.hit(f"ip:{client}", factor=5):
+        raise _too_many(wait)
+    key = f"user:{username.lower()}"
+    wait = limiter.wait(key)
+    if wait and not auth.known_device(session, username=username,
+                                      mark=request.cookies.get(DEVICE_COOKIE)):
+        raise _too_many(wait)
+    user = auth.authenticate(session, username=username, password=password)
+    if user is None:
+        limiter.hit(key)
+    elif not wait:
+        limiter.reset(key)
+    return user
+
+
+def remember_device(request: Request, response: Response, user: User) -> None:
+    """Give the client the device cookie of this user (see sign_in)."""
+    response.set_cookie(DEVICE_COOKIE, auth.device_mark(user), httponly=True, samesite="lax",
+                        secure=request.url.scheme == "https", max_age=DEVICE_DAYS * 86400)
 
 
 @router.post("/auth/token", response_model=TokenOut,
              responses={401: {"description": "Wrong user name or password"},
                         429: {"description": "Too many attempts"}})
-def token(request: Request, factory: Factory,
+def token(request: Request, response: Response, factory: Factory,
           username: Annotated[str, Form(max_length=60)],
           password: Annotated[str, Form(max_length=200)]) -> TokenOut:
-    """Exchange a user name and password for a bearer token (rate-limited)."""
-    login_allowed(request, username)
+    """Exchange a user name and password for a bearer token (rate-limited; the answer also
+    sets a device cookie that lets this client sign in while the user name is over its
+    attempt limit)."""
     with unit_of_work(factory) as session:
-        user = auth.authenticate(session, username=username, password=password)
+        user = sign_in(request, session, username, password)
         if user is None:
             raise ApiError(401, N_("Wrong user name or password"), field="password")
         secret, row = auth.issue_token(session, user=user, kind=TokenKind.API)
-        request.app.state.limiter.reset(f"user:{username.lower()}")
+        remember_device(request, response, user)
         return TokenOut(access_token=secret, expires_at=row.expires_at, role=user.role)
+
+
+@router.delete("/auth/token", status_code=204, response_class=Response)
+def revoke(request: Request, factory: Factory, principal: SignedIn,
+           secret: Annotated[str | None, Depends(bearer)] = None) -> Response:
+    """Revoke the bearer token sent with this request (sign out of the API); the user's
+    other tokens keep working."""
+    if principal.via != "bearer" or not secret:
+        raise ApiError(400, N_("Send the bearer token to revoke"), field="Authorization")
+    with unit_of_work(factory) as session:
+        auth.revoke_token(session, secret=secret)
+    request.app.state.bearer_cache.forget(secret)
+    return Response(status_code=204)
 
 
 class MeOut(BaseModel):
@@ -118,6 +161,39 @@ def add_user(body: UserIn, request: Request, factory: Factory,
                                          "community": body.community})
         return UserOut(username=user.username, display_name=user.display_name, role=user.role,
                        active=user.active)
+
+
+class UserPatch(BaseModel):
+    """A new password, or (de)activation; either revokes every token of the user."""
+
+    password: str | None = Field(default=None, min_length=8, max_length=200)
+    active: StrictBool | None = None
+
+
+@router.patch("/users/{username}", response_model=UserOut)
+def change_user(username: Annotated[str, Path(max_length=60)], body: UserPatch,
+                request: Request, factory: Factory,
+                principal: Annotated[Any, require(Role.COMMAND)]) -> UserOut:
+    """Set a user's password or deactivate (activate) the account (command centre only);
+    every token of the user stops working at once; audited (never the password)."""
+    if body.password is None and body.active is None:
+        raise ApiError(400, N_("Give a new password or active"), field="password")
+    with unit_of_work(factory) as session:
+        user = auth.get_user(session, username=username)
+        before = {"active": user.active}
+        if body.password is not None:
+            auth.set_password(session, user=user, password=body.password)
+        if body.active is not None:
+            auth.set_active(session, user=user, active=body.active)
+        record(session, actor=principal.actor(request), action="update", entity="user",
+               key=user.username, before=before,
+               after={"active": user.active, "password_changed": body.password is not None})
+        out = UserOut(username=user.username, display_name=user.display_name, role=user.role,
+                      active=user.active)
+        user_id = user.id
+    if body.password is not None or body.active is False:
+        request.app.state.bearer_cache.forget_where(lambda p: p.user_id == user_id)
+    return out
 
 
 class AuditOut(BaseModel):

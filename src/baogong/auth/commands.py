@@ -1,4 +1,4 @@
-"""`baogong user add|demo`."""
+"""`baogong user add|password|deactivate|demo`."""
 
 from __future__ import annotations
 
@@ -49,6 +49,45 @@ def add(
                after={"role": role, "org": org, "community": community, "vehicle": vehicle,
                       "volunteer": volunteer})
     console.print(_("User {name} added with role {role}.").format(name=name, role=role.value))
+
+
+@user_app.command("password")
+def password(
+    name: Annotated[str, typer.Argument(help="User name.")],
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help="Read the new password from standard input.")] = False,
+) -> None:
+    """Set a user's password; every token of the user stops working."""
+    from baogong.audit.models import Source
+    from baogong.audit.service import Actor, record
+    from baogong.auth import service
+
+    if not password_stdin:
+        raise typer.BadParameter(_("pass the password on standard input with --password-stdin"),
+                                 param_hint="--password-stdin")
+    secret = sys.stdin.readline().rstrip("\r\n")
+    with unit_of_work(session_factory(default_engine())) as session:
+        user = service.get_user(session, username=name)
+        service.set_password(session, user=user, password=secret)
+        record(session, actor=Actor("cli", Source.CLI, "user password"), action="update",
+               entity="user", key=name, after={"password_changed": True})
+    console.print(_("Password of {name} changed; its tokens are revoked.").format(name=name))
+
+
+@user_app.command("deactivate")
+def deactivate(name: Annotated[str, typer.Argument(help="User name.")]) -> None:
+    """Deactivate a user; every token of the user stops working."""
+    from baogong.audit.models import Source
+    from baogong.audit.service import Actor, record
+    from baogong.auth import service
+
+    with unit_of_work(session_factory(default_engine())) as session:
+        user = service.get_user(session, username=name)
+        before = {"active": user.active}
+        service.set_active(session, user=user, active=False)
+        record(session, actor=Actor("cli", Source.CLI, "user deactivate"), action="update",
+               entity="user", key=name, before=before, after={"active": False})
+    console.print(_("User {name} deactivated; its tokens are revoked.").format(name=name))
 
 
 def show_demo_users() -> None:

@@ -39,3 +39,41 @@ class Scope:
 def whole_city(user: str = "system") -> Scope:
     """A scope that sees everything (the command centre's)."""
     return Scope(user=user, role=Role.COMMAND)
+
+
+@dataclass(frozen=True)
+class Audience:
+    """The records an event concerns, so that it reaches only those whose REST reads would
+    show them the same record; the command centre and inspectors receive every event, and an
+    event with no audience reaches no one else."""
+
+    enterprise_id: int | None = None
+    """Enterprise accounts of this enterprise (its sites' stock, routes and stops)."""
+    region_path: str | None = None
+    """Community workers whose area overlaps this region (an order's compound, a stop's)."""
+    region_roles: frozenset[Role] = frozenset({Role.COMMUNITY})
+    """Who reads by region: community workers, and for zones also volunteers (team area)."""
+    vehicle_ids: frozenset[int] = frozenset()
+    """Drivers of these vehicles (their stops, their home site's stock)."""
+    volunteer_id: int | None = None
+    """This volunteer (their shifts and duty)."""
+    team_id: int | None = None
+    """Volunteers of this team (a teammate's duty)."""
+
+    def reaches(self, scope: Scope) -> bool:
+        """Whether a receiver of this scope may see the event."""
+        if scope.sees_all:
+            return True
+        if scope.nothing:
+            return False
+        if scope.role is Role.ENTERPRISE and scope.enterprise_id == self.enterprise_id:
+            return True
+        if scope.role is Role.DRIVER and scope.vehicle_id in self.vehicle_ids:
+            return True
+        if scope.role is Role.VOLUNTEER and (
+                (self.volunteer_id is not None and scope.volunteer_id == self.volunteer_id)
+                or (self.team_id is not None and scope.team_id == self.team_id)):
+            return True
+        mine, its = scope.region_path, self.region_path
+        return (scope.role in self.region_roles and mine is not None and its is not None
+                and (its.startswith(mine) or mine.startswith(its)))

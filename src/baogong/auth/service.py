@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from datetime import UTC, datetime, timedelta
+from functools import cache
+from importlib import resources
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -50,9 +53,7 @@ def create_user(session: Session, *, username: str, role: Role, password: str,
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(N_("User {name} already exists"), record=record, field="username",
                        name=username)
-    if len(password) < MIN_PASSWORD:
-        raise DomainError(N_("A password needs at least {n} characters"), record=record,
-                          field="password", n=MIN_PASSWORD)
+    check_password(password, record=record)
     user = User(username=username, display_name=display_name or username, role=role,
                 password_hash=hash_password(password), lang=lang)
     given = {"org": org, "community": community, "vehicle": vehicle, "volunteer": volunteer}
@@ -84,6 +85,38 @@ def create_user(session: Session, *, username: str, role: Role, password: str,
     session.add(user)
     session.flush()
     return user
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The shipped list of common passwords (lower case), read once."""
+    text = resources.files("baogong.auth").joinpath("common_passwords.txt").read_text("utf-8")
+    return frozenset(line for line in text.splitlines() if line and not line.startswith("#"))
+
+
+def check_password(password: str, *, record: str) -> None:
+    """Refuse a password that is too short or among the most common ones."""
+    if len(password) < MIN_PASSWORD:
+        raise DomainError(N_("A password needs at least {n} characters"), record=record,
+                          field="password", n=MIN_PASSWORD)
+    if password.strip().lower() in common_passwords():
+        raise DomainError(N_("This password is one of the most common ones and easy to guess; "
+                             "choose another"), record=record, field="password")
+
+
+def set_password(session: Session, *, user: User, password: str) -> None:
+    """Change a user's password; every token of the user is revoked."""
+    check_password(password, record=f"user {user.username}")
+    user.password_hash = hash_password(password)
+    revoke_user_tokens(session, user_id=user.id)
+
+
+def set_active(session: Session, *, user: User, active: bool) -> None:
+    """Activate or deactivate a user; deactivating revokes every token of the user."""
+    user.active = active
+    if not active:
+        revoke_user_tokens(session, user_id=user.id)
+    session.flush()
 
 
 def get_user(session: Session, *, username: str) -> User:
@@ -146,6 +179,27 @@ def seconds_left(row: AuthToken) -> float:
 def revoke_token(session: Session, *, secret: str) -> None:
     """Forget a token (sign out)."""
     session.execute(delete(AuthToken).where(AuthToken.token_hash == _digest(secret)))
+
+
+def revoke_user_tokens(session: Session, *, user_id: int) -> None:
+    """Forget every token of a user (password changed, account deactivated)."""
+    session.execute(delete(AuthToken).where(AuthToken.user_id == user_id))
+    session.flush()
+
+
+def device_mark(user: User) -> str:
+    """What a browser or client keeps after signing in as this user: proof that it signed in
+    before, checked when the user name is over its attempt limit. It is keyed with the stored
+    password hash, so it cannot be made without the database and dies with the password."""
+    mac = hmac.new(user.password_hash.encode(), f"device:{user.id}".encode(), "sha256")
+    return f"{user.id}.{mac.hexdigest()}"
+
+
+def known_device(session: Session, *, username: str, mark: str | None) -> bool:
+    """Whether `mark` was handed to a client that signed in as this user before."""
+    user = session.scalar(select(User).where(User.username == username))
+    return bool(mark) and user is not None and hmac.compare_digest(mark or "",
+                                                                   device_mark(user))
 
 
 def scope_of(session: Session, user: User) -> Scope:

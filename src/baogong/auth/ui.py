@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from baogong import i18n
 from baogong.auth import service as auth
-from baogong.auth.api import login_allowed
+from baogong.auth.api import remember_device, sign_in
 from baogong.auth.deps import SESSION_COOKIE, OptionalPrincipal, SignedIn
 from baogong.auth.models import Role, TokenKind
 from baogong.db import unit_of_work
@@ -50,20 +50,19 @@ def login(request: Request, factory: Factory, username: Annotated[str, Form(max_
           password: Annotated[str, Form(max_length=200)],
           next: Annotated[str, Form(max_length=300)] = "") -> Response:
     """Check the password (rate-limited), open a session and set its cookie."""
-    try:
-        login_allowed(request, username)
-    except ApiError as exc:
-        return render(request, "login.html", status=429, next=_safe_next(next) or "",
-                      error=gettext(exc.message).format(**exc.params))
     with unit_of_work(factory) as session:
-        user = auth.authenticate(session, username=username, password=password)
+        try:
+            user = sign_in(request, session, username, password)
+        except ApiError as exc:
+            return render(request, "login.html", status=429, next=_safe_next(next) or "",
+                          error=gettext(exc.message).format(**exc.params))
         if user is None:
             return render(request, "login.html", status=401, next=_safe_next(next) or "",
                           error=gettext(N_("Wrong user name or password")))
         secret, _row = auth.issue_token(session, user=user, kind=TokenKind.SESSION)
         role, lang = user.role, user.lang
-    request.app.state.limiter.reset(f"user:{username.lower()}")
-    response = RedirectResponse(_safe_next(next) or HOME[role], status_code=303)
+        response = RedirectResponse(_safe_next(next) or HOME[role], status_code=303)
+        remember_device(request, response, user)
     response.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="lax",
                         secure=request.url.scheme == "https", max_age=auth.SESSION_HOURS * 3600)
     if lang and not request.cookies.get(LANG_COOKIE):

@@ -23,15 +23,16 @@ from baogong.types import Progress, utcnow
 from baogong.web.deps import DbSession, Factory
 from baogong.web.errors import ApiError
 from baogong.web.pagination import Page, Paging
+from baogong.web.schemas import Day as ApiDay
 
 router = APIRouter()
-Day = Annotated[date | None, Query(description="Day of the plan; default the newest")]
+Day = Annotated[ApiDay | None, Query(description="Day of the plan; default the newest")]
 
 
 @router.get("/dashboard", response_model=dict[str, Any], tags=["dashboard"])
 def dashboard(request: Request, db: DbSession,
               _p: Annotated[Principal, require(Role.COMMAND, Role.INSPECTOR)],
-              day: Annotated[date | None, Query()] = None) -> dict[str, Any]:
+              day: Annotated[ApiDay | None, Query()] = None) -> dict[str, Any]:
     """KPIs, map layers (compounds, sites, hand-off points, routes), charts and alerts."""
     return cached(db, version=request.app.state.bus.version, day=day, lang=current_lang())
 
@@ -40,17 +41,18 @@ def dashboard(request: Request, db: DbSession,
             responses={200: {"content": {"text/event-stream": {}},
                              "description": "Server-sent events: stock, plan, stop, zone, "
                                             "duty, shift, order, data, job"}})
-async def events(request: Request, _p: SignedIn) -> StreamingResponse:
+async def events(request: Request, principal: SignedIn) -> StreamingResponse:
     """Live changes as server-sent events (stock, plan, stop, zone, duty, shift, order, data,
-    job progress)."""
-    return StreamingResponse(request.app.state.bus.stream(), media_type="text/event-stream",
+    job progress), each only to those whose scope holds the record it concerns."""
+    return StreamingResponse(request.app.state.bus.stream(principal.scope),
+                             media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
 class PlanRunIn(BaseModel):
     """Which day to plan."""
 
-    day: date | None = Field(default=None, description="Default today")
+    day: ApiDay | None = Field(default=None, description="Default today")
 
 
 class JobOut(BaseModel):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 
+from baogong.auth import audience
 from baogong.auth.deps import Principal, require
 from baogong.auth.models import Role
 from baogong.db import unit_of_work
@@ -16,10 +16,11 @@ from baogong.delivery import queries
 from baogong.delivery.models import StopStatus
 from baogong.web.deps import DbSession, Factory
 from baogong.web.pagination import Page, Paging
+from baogong.web.schemas import Day as ApiDay
 from baogong.web.schemas import UtcDatetime
 
 router = APIRouter(tags=["delivery"])
-Day = Annotated[date | None, Query(description="Day of the plan; default the newest")]
+Day = Annotated[ApiDay | None, Query(description="Day of the plan; default the newest")]
 
 
 class StopOut(BaseModel):
@@ -119,7 +120,8 @@ def confirm_stop(stop_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: Confir
         rows, _n = queries.stops_page(session, scope=principal.scope,
                                       run_id=_run_of_stop(session, stop_id), limit=10_000)
         out = next(stop_out(r) for r in rows if r.stop.id == stop_id)
-    request.app.state.bus.publish("stop", stop=stop_id, status=body.status.value)
+        to = audience.of_stop(session, stop_id=stop_id)
+    request.app.state.bus.publish("stop", to, stop=stop_id, status=body.status.value)
     return out
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from baogong.auth import audience
 from baogong.auth.deps import Principal, require
 from baogong.auth.models import Role
 from baogong.db import unit_of_work
@@ -59,7 +60,8 @@ def confirm(request: Request, factory: Factory,
             queries.confirm(session, scope=principal.scope, actor=principal.actor(request),
                             stop_id=stop_id, status=status, received_by=received_by or None,
                             note=note)
-        request.app.state.bus.publish("stop", stop=stop_id, status=status.value)
+            to = audience.of_stop(session, stop_id=stop_id)
+        request.app.state.bus.publish("stop", to, stop=stop_id, status=status.value)
     except DomainError as exc:
         if not request.headers.get("hx-request"):
             raise

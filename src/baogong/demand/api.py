@@ -7,10 +7,11 @@ from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from baogong.auth import audience
 from baogong.auth.deps import Principal, require
 from baogong.auth.models import Role
 from baogong.auth.scope import Scope
@@ -22,6 +23,7 @@ from baogong.i18n import N_
 from baogong.regions.models import Region, RegionLevel
 from baogong.web.deps import DbSession, Factory
 from baogong.web.errors import ApiError
+from baogong.web.schemas import Count, Day
 
 OrderId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Order id")]
 router = APIRouter(tags=["orders"])
@@ -36,7 +38,7 @@ class HouseholdBody(BaseModel):
     room: str = Field(min_length=1, max_length=20)
     phone: str = Field(min_length=5, max_length=20)
     resident: str = Field(default="", max_length=60)
-    vulnerable: bool = False
+    vulnerable: StrictBool = False
 
 
 class LineBody(BaseModel):
@@ -44,7 +46,7 @@ class LineBody(BaseModel):
 
     pack: str | None = Field(default=None, max_length=40)
     product: str | None = Field(default=None, max_length=40)
-    quantity: int = Field(ge=1, le=1000)
+    quantity: Count = Field(ge=1, le=1000)
 
 
 class OrderBody(BaseModel):
@@ -54,7 +56,7 @@ class OrderBody(BaseModel):
     channel: Channel = Channel.PLATFORM
     household: HouseholdBody
     lines: list[LineBody] = Field(min_length=1, max_length=50)
-    substitution_allowed: bool = True
+    substitution_allowed: StrictBool = True
     note: str = Field(default="", max_length=300)
 
 
@@ -146,8 +148,9 @@ def _check_compound(db: Session, principal: Principal, code: str) -> None:
 def create_order(body: OrderBody, request: Request, response: Response, factory: Factory,
                  principal: Orderer,
                  idempotency_key: Annotated[str | None, Header(
-                     max_length=200, description="Same key, same order: retries are safe")]
-                 = None) -> OrderOut:
+                     min_length=1, max_length=200,
+                     description="Same key, same order: retries are safe (1 to 200 "
+                                 "characters, per account)")] = None) -> OrderOut:
     """Submit a household's order; a retry with the same Idempotency-Key returns the same
     order (200) and never makes a second one; the key with another body is refused (409)."""
     data = intake.OrderIn(
@@ -156,15 +159,18 @@ def create_order(body: OrderBody, request: Request, response: Response, factory:
             body.household.unit, body.household.resident, body.household.vulnerable),
         [intake.LineIn(ln.quantity, ln.pack, ln.product) for ln in body.lines],
         body.substitution_allowed, body.note)
-    key = f"{principal.username}:{idempotency_key}" if idempotency_key else None
+    key = None if idempotency_key is None else orders.scoped_key(principal.user_id,
+                                                                 idempotency_key)
     with single_write(factory) as db:  # the order is written by one statement on PostgreSQL
         _check_compound(db, principal, body.compound)
         order, created = intake.place(
             db, data, owner=principal.username, key=key, actor=principal.actor(request),
             body_hash=orders.request_hash(body.model_dump(mode="json")))
         out = _out(order, principal)
+        to = audience.of_region(db, code=body.compound) if (
+            created and request.app.state.bus.listeners) else None
     if created:
-        request.app.state.bus.publish("order", id=out.id, compound=out.compound)
+        request.app.state.bus.publish("order", to, id=out.id, compound=out.compound)
     else:
         response.status_code = 200
     return out
@@ -173,7 +179,7 @@ def create_order(body: OrderBody, request: Request, response: Response, factory:
 @router.get("/orders", response_model=OrderList)
 def list_orders(db: DbSession, principal: Orderer,
                 compound: Annotated[str | None, Query(max_length=40)] = None,
-                status: OrderStatus | None = None, day: date | None = None,
+                status: OrderStatus | None = None, day: Day | None = None,
                 cursor: Annotated[int | None,
                                   Query(ge=0, le=2**31 - 1, description="Last id seen")] = None,
                 limit: Annotated[int, Query(ge=1, le=500)] = 50) -> OrderList:
@@ -218,5 +224,6 @@ def move_order(order_id: OrderId, body: TransitionBody, request: Request, factor
         orders.transition(db, order_id=order_id, to=body.to, by=actor.name, reason=body.reason,
                           source=actor.source, ref=actor.ref)
         out = _out(intake.load(db, order_id)[0], principal)
-    request.app.state.bus.publish("order", id=order_id, status=body.to.value)
+        to = audience.of_order(db, order_id=order_id)
+    request.app.state.bus.publish("order", to, id=order_id, status=body.to.value)
     return out

@@ -86,7 +86,9 @@ class Order(Base):
     submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
     """Set when the same household already ordered for the same day (flagged, not refused)."""
-    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(220), unique=True)
+    """The client's key (up to 200 characters) prefixed with the placing account's id and ':'
+    (see orders.scoped_key), so that no two accounts share a key."""
     request_hash: Mapped[str | None] = mapped_column(String(64))
 
     lines: Mapped[list[OrderLine]] = relationship(back_populates="order",

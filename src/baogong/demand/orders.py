@@ -56,6 +56,12 @@ def request_hash(body: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def scoped_key(user_id: int, key: str) -> str:
+    """The stored form of a client's idempotency key: bound to the account by its id, which
+    holds no ':' (a user name may), so keys of different accounts never meet."""
+    return f"{user_id}:{key}"
+
+
 def mask_phone(phone: str) -> str:
     """138****1234: the first three and last four digits of a phone number."""
     return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else "****"

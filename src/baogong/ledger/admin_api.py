@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from pydantic import BaseModel, Field
 
+from baogong.auth import audience
 from baogong.auth.deps import Principal, require
 from baogong.auth.models import Role
 from baogong.db import unit_of_work
@@ -22,6 +23,7 @@ from baogong.ledger.service import get_product
 from baogong.types import china_today
 from baogong.web.deps import DbSession, Factory
 from baogong.web.errors import ApiError
+from baogong.web.schemas import Count
 
 router = APIRouter(tags=["ledger admin"])
 Command = Annotated[Principal, require(Role.COMMAND)]
@@ -118,8 +120,9 @@ def report_count(code: str, body: CountIn, request: Request, factory: Factory,
         before = stock.balance(db, site_code=site.code, product_code=product.code)
         stock.count(db, site_code=site.code, product_code=product.code, counted=counted,
                     actor=principal.actor(request), note=body.note or china_today().isoformat())
+        to = audience.of_site(db, code=site.code)
     if counted != before:
-        request.app.state.bus.publish("stock", site=code, product=body.product)
+        request.app.state.bus.publish("stock", to, site=code, product=body.product)
     return CountOut(site=code, product=body.product, book_before=before, counted=counted,
                     adjustment=counted - before)
 
@@ -154,7 +157,7 @@ class QualificationIn(BaseModel):
 
     action: str = Field(pattern="^(verify|suspend|override|withdraw)$")
     reason: str = Field(default="", max_length=300)
-    recheck_days: int = Field(default=30, ge=1, le=365)
+    recheck_days: Count = Field(default=30, ge=1, le=365)
 
 
 class QualificationOut(BaseModel):
@@ -184,5 +187,6 @@ def decide(credit_code: str, body: QualificationIn, request: Request, factory: F
         out = QualificationOut(credit_code=ent.credit_code, qualification=ent.qualification,
                                recheck_due=ent.recheck_due,
                                allocation_override=ent.allocation_override)
-    request.app.state.bus.publish("stock", enterprise=credit_code)
+        to = audience.of_enterprise(db, credit_code=credit_code)
+    request.app.state.bus.publish("stock", to, enterprise=credit_code)
     return out

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, Field
 
+from baogong.auth import audience
 from baogong.auth.deps import Principal, SignedIn, require
 from baogong.auth.models import Role
 from baogong.db import unit_of_work
@@ -131,7 +132,8 @@ def post_stock(code: SiteCode, body: MovementIn, request: Request, factory: Fact
                                       actor=principal.actor(request), site_code=code,
                                       product_code=body.product, kind=body.kind,
                                       quantity=body.quantity, reason=body.reason)
-    request.app.state.bus.publish("stock", site=code, product=body.product)
+        to = audience.of_site(session, code=code)
+    request.app.state.bus.publish("stock", to, site=code, product=body.product)
     return BalanceOut(site=code, product=body.product, quantity=after)
 
 

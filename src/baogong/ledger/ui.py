@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from baogong.auth import audience
 from baogong.auth.deps import Principal, require
 from baogong.auth.models import Role
 from baogong.db import unit_of_work
@@ -37,5 +38,6 @@ def post_stock(request: Request, factory: Factory,
         queries.post_movement(session, scope=principal.scope, actor=principal.actor(request),
                               site_code=site, product_code=product, kind=kind, quantity=q,
                               reason=reason)
-    request.app.state.bus.publish("stock", site=site, product=product)
+        to = audience.of_site(session, code=site)
+    request.app.state.bus.publish("stock", to, site=site, product=product)
     return RedirectResponse(f"/m/enterprise?done={site}", status_code=303)

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from baogong.auth import audience
 from baogong.auth.deps import Principal, require
 from baogong.auth.models import Role
 from baogong.db import unit_of_work
@@ -144,6 +145,8 @@ def post_counts(request: Request, factory: Factory, principal: Writer, code: Sit
             return _page(request, db, principal, code, 0, error=exc.text(), entered=entered,
                          reason=reason, status=409 if isinstance(exc, Conflict) else 400)
     if booked:
-        request.app.state.bus.publish("stock", site=site.code)
+        with factory() as db:
+            to = audience.of_site(db, code=site.code)
+        request.app.state.bus.publish("stock", to, site=site.code)
     return RedirectResponse(f"/ledgers/sites/{site.code}/stock?booked={booked}",
                             status_code=303)

@@ -14,9 +14,10 @@ from baogong.planning import queries
 from baogong.web.deps import DbSession
 from baogong.web.errors import ApiError
 from baogong.web.pagination import Page, Paging
+from baogong.web.schemas import Day as ApiDay
 
 router = APIRouter(tags=["planning"])
-Day = Annotated[date | None, Query(description="Day of the plan; default the newest")]
+Day = Annotated[ApiDay | None, Query(description="Day of the plan; default the newest")]
 FLOW_READERS = queries.FLOW_READERS
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
+from baogong.auth import audience
 from baogong.auth.deps import Principal, SignedIn, require
 from baogong.auth.models import Role
 from baogong.db import unit_of_work
@@ -17,11 +18,12 @@ from baogong.regions.models import RegionLevel, ZoneStatus
 from baogong.types import day_start, utcnow
 from baogong.web.deps import DbSession, Factory
 from baogong.web.pagination import Page, Paging
-from baogong.web.schemas import UtcDatetime
+from baogong.web.schemas import Day as ApiDay
+from baogong.web.schemas import Moment, UtcDatetime
 
 router = APIRouter(tags=["regions"])
 Code = Annotated[str | None, Query(max_length=40, description="Region code (filter: under it)")]
-Day = Annotated[date | None, Query(description="Day (China time); default now")]
+Day = Annotated[ApiDay | None, Query(description="Day (China time); default now")]
 
 
 class RegionOut(BaseModel):
@@ -87,8 +89,8 @@ class ZoneIn(BaseModel):
 
     region: str = Field(min_length=1, max_length=40)
     status: ZoneStatus
-    valid_from: datetime
-    valid_to: datetime | None = None
+    valid_from: Moment
+    valid_to: Moment | None = None
     reason: str = Field(default="", max_length=400)
 
 
@@ -114,5 +116,6 @@ def declare_zone(body: ZoneIn, request: Request, factory: Factory,
                                     source=actor.source, ref=actor.ref)
         out = ZoneOut(id=decl.id, region=body.region, status=decl.status,
                       valid_from=decl.valid_from, valid_to=decl.valid_to)
-    request.app.state.bus.publish("zone", region=body.region, status=body.status.value)
+        to = audience.of_region(session, code=body.region, zone=True)
+    request.app.state.bus.publish("zone", to, region=body.region, status=body.status.value)
     return out

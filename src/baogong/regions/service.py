@@ -22,7 +22,7 @@ from baogong.regions.models import (
     ZoneDeclaration,
     ZoneStatus,
 )
-from baogong.types import Crs, to_utc
+from baogong.types import EARLIEST_DAY, LATEST_DAY, Crs, in_day_window, to_utc
 
 
 def get_region(session: Session, *, code: str) -> Region:
@@ -145,6 +145,11 @@ def declare_zone(
     """Declare a zone status for a region (and so for every compound under it), audited as
     declared by `declared_by` through `source`."""
     region = get_region(session, code=region_code)
+    for name, value in (("valid_from", valid_from), ("valid_to", valid_to)):
+        if value is not None and not in_day_window(value):
+            raise DomainError(N_("A zone date must lie between {first} and {last}"),
+                              record=f"region {region_code}", field=name,
+                              first=EARLIEST_DAY.isoformat(), last=LATEST_DAY.isoformat())
     if valid_to is not None and valid_to <= valid_from:
         raise DomainError(N_("The zone ends before it starts"), record=f"region {region_code}",
                           field="valid_to")

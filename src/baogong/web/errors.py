@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from baogong.errors import Conflict, DomainError, NotFound
 from baogong.i18n import N_, gettext
@@ -112,9 +113,13 @@ def install(app: FastAPI) -> None:
             message = gettext(N_("Not found"))
         elif exc.status_code == 405:
             message = gettext(N_("Method not allowed"))
-        if _wants_html(request):
-            return _page_error(request, exc.status_code, message)
         headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:  # Starlette names only the first route of the path
+            headers = {**(headers or {}), "Allow": _allowed_methods(request)}
+        if _wants_html(request):
+            page = _page_error(request, exc.status_code, message)
+            page.headers.update(headers or {})
+            return page
         return _json(exc.status_code, code, message, None, headers)
 
     @app.exception_handler(OverflowError)
@@ -132,6 +137,16 @@ def install(app: FastAPI) -> None:
     async def _crash(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return _json(500, "server_error", gettext(N_("Internal error; it has been logged")))
+
+
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves at this request's path."""
+    routes = request.app.router.routes
+    return ", ".join(m for m in METHODS if any(
+        route.matches({**request.scope, "method": m})[0] is Match.FULL for route in routes))
 
 
 def _page_error(request: Request, status: int, message: str) -> Response:

@@ -13,12 +13,15 @@ from baogong.web.deps import LANG_COOKIE
 
 class LanguageAndHeaders:
     """Sets the language of the request (?lang=, then the cookie, then zh-CN) and adds the
-    Content-Security-Policy and other safety headers to every response."""
+    Content-Security-Policy and other safety headers to every response (HSTS when
+    `hsts_seconds` is set: only behind HTTPS)."""
 
-    def __init__(self, app: ASGIApp, csp: str) -> None:
+    def __init__(self, app: ASGIApp, csp: str, hsts_seconds: int = 0) -> None:
         self.app = app
         self.headers = {"Content-Security-Policy": csp, "X-Content-Type-Options": "nosniff",
                         "Referrer-Policy": "same-origin"}
+        if hsts_seconds > 0:
+            self.headers["Strict-Transport-Security"] = f"max-age={hsts_seconds}"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -1,9 +1,9 @@
 """A short-lived cache of resolved API bearer tokens, so a busy client (a delivery platform
 sending hundreds of orders a second) does not cost two or three queries per request.
 
-Only bearer tokens are cached (they are never revoked early, only expire); browser sessions,
-which sign out, are looked up every time. An entry lives at most `ttl_s` seconds and never
-past the token's own expiry.
+Only bearer tokens are cached; browser sessions are looked up every time. An entry lives at
+most `ttl_s` seconds and never past the token's own expiry; a revocation made through this
+server drops the entries it concerns at once (`forget`, `forget_where`).
 """
 
 from __future__ import annotations
@@ -53,6 +53,17 @@ class TokenCache(Generic[T]):
             if len(self._entries) >= self.max_entries:
                 self._entries.clear()
             self._entries[self._key(secret)] = (self.clock() + life, value)
+
+    def forget(self, secret: str) -> None:
+        """Drop the entry of this secret (its token was revoked)."""
+        with self._lock:
+            self._entries.pop(self._key(secret), None)
+
+    def forget_where(self, test: Callable[[T], bool]) -> None:
+        """Drop every entry whose value passes the test (e.g. all of one user's tokens)."""
+        with self._lock:
+            for key in [k for k, (_t, v) in self._entries.items() if test(v)]:
+                del self._entries[key]
 
     def clear(self) -> None:
         """Forget everything."""

@@ -1,4 +1,4 @@
-"""A small in-memory rate limiter (sliding window), for login attempts."""
+"""A small in-memory rate limiter (sliding window), for sign-in attempts."""
 
 from __future__ import annotations
 
@@ -32,6 +32,18 @@ class RateLimiter:
                 for k in [k for k, v in self._hits.items() if not v]:
                     del self._hits[k]
             return 0.0
+
+    def wait(self, key: str, now: float | None = None, factor: int = 1) -> float:
+        """The seconds to wait before the next attempt under this key (0: allowed now),
+        without counting one."""
+        t = time.monotonic() if now is None else now
+        with self._lock:
+            q = self._hits.get(key)
+            while q and q[0] <= t - self.window_s:
+                q.popleft()
+            if q is None or len(q) < self.limit * factor:
+                return 0.0
+            return max(0.1, q[0] + self.window_s - t)
 
     def reset(self, key: str) -> None:
         """Forget a key's attempts (after a successful sign-in)."""

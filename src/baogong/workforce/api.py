@@ -9,12 +9,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, Field, field_validator
 
+from baogong.auth import audience
 from baogong.auth.deps import Principal, require
 from baogong.auth.models import Role
 from baogong.db import unit_of_work
 from baogong.web.deps import DbSession, Factory
 from baogong.web.pagination import Page, Paging
-from baogong.web.schemas import UtcDatetime
+from baogong.web.schemas import Day, UtcDatetime
 from baogong.workforce import queries, service
 from baogong.workforce.models import Availability, Shift, ShiftTask
 
@@ -69,7 +70,8 @@ def set_availability(body: AvailabilityIn, request: Request, factory: Factory,
                                       actor=principal.actor(request),
                                       availability=body.availability)
         out = _member(me)
-    request.app.state.bus.publish("duty", volunteer=out.code, availability=out.availability)
+        to = audience.of_volunteer(session, code=me.code)
+    request.app.state.bus.publish("duty", to, volunteer=out.code, availability=out.availability)
     return out
 
 
@@ -104,7 +106,7 @@ def shift_out(s: Shift) -> ShiftOut:
 @router.get("/shifts", response_model=Page[ShiftOut])
 def list_shifts(db: DbSession, paging: Paging,
                 principal: Annotated[Principal, require(*queries.SHIFT_READERS)],
-                day: Annotated[dt.date | None, Query(description="Service day")] = None,
+                day: Annotated[Day | None, Query(description="Service day")] = None,
                 volunteer: Annotated[str | None, Query(max_length=40,
                                                        description="Volunteer code")] = None,
                 ) -> Page[ShiftOut]:
@@ -120,8 +122,7 @@ class ShiftIn(BaseModel):
     """A shift to assign: start and end are China local times (HH:MM) on the service day."""
 
     volunteer: str = Field(min_length=1, max_length=40)
-    day: dt.date = Field(ge=dt.date(2000, 1, 1), le=dt.date(2100, 12, 31),
-                         description="Service day (China)")
+    day: Day = Field(description="Service day (China)")
     start: dt.time
     end: dt.time
     task: ShiftTask
@@ -150,7 +151,9 @@ def add_shift(body: ShiftIn, request: Request, factory: Factory,
                                          handoff=body.handoff, compound=body.compound,
                                          note=body.note))
         out = shift_out(shift)
-    request.app.state.bus.publish("shift", id=out.id, volunteer=out.volunteer, day=str(out.day))
+        to = audience.of_shift(session, shift_id=shift.id)
+    request.app.state.bus.publish("shift", to, id=out.id, volunteer=out.volunteer,
+                                  day=str(out.day))
     return out
 
 
@@ -161,7 +164,8 @@ def cancel_shift(shift_id: Annotated[int, Path(ge=1, le=2**31 - 1)], request: Re
     """Cancel a shift (command centre; a community worker in its area); audited; a ``shift``
     event goes to the live stream."""
     with unit_of_work(factory) as session:
+        to = audience.of_shift(session, shift_id=shift_id)
         queries.cancel_shift(session, scope=principal.scope, actor=principal.actor(request),
                              shift_id=shift_id)
-    request.app.state.bus.publish("shift", id=shift_id, cancelled=True)
+    request.app.state.bus.publish("shift", to, id=shift_id, cancelled=True)
     return Response(status_code=204)

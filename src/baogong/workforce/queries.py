@@ -105,15 +105,19 @@ def _in_area(scope: Scope, path: str | None) -> bool:
         and path.startswith(scope.region_path or "/nothing/"))
 
 
+def _of_my_teams(session: Session, scope: Scope, volunteer: Volunteer) -> bool:
+    """Whether the volunteer belongs to a team of the scope's area (the command centre: any)."""
+    team_region = session.get(Region, volunteer.team.region_id) if (
+        volunteer.team and volunteer.team.region_id) else None
+    return scope.role is Role.COMMAND or _in_area(scope, team_region.path if team_region else None)
+
+
 def assign_shift(session: Session, *, scope: Scope, actor: Actor,
                  data: service.ShiftIn) -> Shift:
     """Assign a shift within scope (the command centre anywhere, a community worker in its
     area to volunteers of its teams); out of scope reads as not found; audited."""
     volunteer = service.get_volunteer(session, code=data.volunteer, lock=True)
-    team_region = session.get(Region, volunteer.team.region_id) if (
-        volunteer.team and volunteer.team.region_id) else None
-    if scope.role is not Role.COMMAND and not _in_area(
-            scope, team_region.path if team_region else None):
+    if not _of_my_teams(session, scope, volunteer):
         raise NotFound(N_("Unknown volunteer {code}"), record=f"volunteer {data.volunteer}",
                        field="volunteer", code=data.volunteer)
     compound, handoff = service.shift_place(session, handoff=data.handoff,
@@ -132,12 +136,12 @@ def assign_shift(session: Session, *, scope: Scope, actor: Actor,
 
 
 def cancel_shift(session: Session, *, scope: Scope, actor: Actor, shift_id: int) -> None:
-    """Cancel a shift within scope (the command centre any, a community worker in its area);
-    audited with what it was."""
+    """Cancel a shift within scope (the command centre any, a community worker one in its
+    area of a volunteer of its teams, as for assigning); audited with what it was."""
     shift = None
     if scope.role in SHIFT_WRITERS:
         shift = session.scalar(_shifts(select(Shift).where(Shift.id == shift_id), scope))
-    if shift is None:
+    if shift is None or not _of_my_teams(session, scope, shift.volunteer):
         raise NotFound(N_("Unknown shift {id}"), record=f"shift {shift_id}", field="shift",
                        id=shift_id)
     before = {"volunteer": shift.volunteer.code, **snapshot(shift, SHIFT_FIELDS)}

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from baogong.auth import audience
 from baogong.auth.deps import Principal, require
 from baogong.auth.models import Role
 from baogong.db import unit_of_work
@@ -43,5 +44,6 @@ def set_availability(request: Request, factory: Factory,
         me = queries.set_availability(session, scope=principal.scope,
                                       actor=principal.actor(request), availability=availability)
         code = me.code
-    request.app.state.bus.publish("duty", volunteer=code, availability=availability.value)
+        to = audience.of_volunteer(session, code=code)
+    request.app.state.bus.publish("duty", to, volunteer=code, availability=availability.value)
     return RedirectResponse("/m/volunteer", status_code=303)

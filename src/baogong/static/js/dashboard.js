@@ -35,7 +35,7 @@
               ? { color: "#37474f", weight: 2, fillColor: "#eceff1", fillOpacity: 0.6 }
               : { color: "#90a4ae", weight: 1, fillOpacity: 0, dashArray: "3" };
           },
-          onEachFeature: function (f, layer) { layer.bindTooltip(f.properties.name, { sticky: true }); }
+          onEachFeature: function (f, layer) { layer.bindTooltip(esc(f.properties.name), { sticky: true }); }
         }).addTo(map);
         g.bringToBack();
         if (!fitted) map.fitBounds(g.getBounds(), { padding: [8, 8] });
@@ -48,7 +48,7 @@
     var routes = L.layerGroup(), comps = L.layerGroup(), sites = L.layerGroup(), hand = L.layerGroup();
     d.routes.forEach(function (r, i) {
       L.polyline(r.points, { color: "hsl(" + (i * 47 % 360) + ",65%,40%)", weight: 1.5, opacity: 0.45 })
-        .bindTooltip(r.vehicle).addTo(routes);
+        .bindTooltip(esc(r.vehicle)).addTo(routes);
     });
     d.compounds.forEach(function (c) {
       L.circleMarker([c[2], c[3]], {
