@@ -114,9 +114,10 @@ def report_count(code: str, body: CountIn, request: Request, factory: Factory,
             counted = to_product_units(body.quantity, body.unit.lower(), product)
         except cells.CellError as err:
             raise ApiError(400, err.message, code="invalid", field="unit", **err.params) from err
-        before = stock.balance(db, site_code=site.code, product_code=product.code)
-        stock.count(db, site_code=site.code, product_code=product.code, counted=counted,
-                    actor=principal.actor(request), note=body.note or china_today().isoformat())
+        move = stock.count(db, site_code=site.code, product_code=product.code,
+                           counted=counted, actor=principal.actor(request),
+                           note=body.note or china_today().isoformat())
+        before = counted - move.quantity if move else counted
     if counted != before:
         request.app.state.bus.publish("stock", site=code, product=body.product)
     return CountOut(site=code, product=body.product, book_before=before, counted=counted,
