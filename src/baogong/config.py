@@ -40,6 +40,16 @@ class Settings(BaseSettings):
     volunteer_shift_hours: float = 8.0
     """Hours of one volunteer's shift, to turn an hour shortfall into people to call in."""
 
+    # What an imported workbook may hold (a small hostile file must not exhaust memory).
+    import_max_rows: int = 300_000
+    """Last row number of a sheet."""
+    import_max_columns: int = 200
+    """Last column number of a sheet."""
+    import_max_merged_cells: int = 100_000
+    """Cells covered by the merged ranges of one sheet."""
+    import_max_unpacked_mb: int = 500
+    """Size of a workbook's parts once unzipped."""
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
