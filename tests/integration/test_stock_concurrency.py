@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -21,7 +22,9 @@ from baogong.auth.models import Role
 from baogong.auth.service import create_user
 from baogong.db import unit_of_work
 from baogong.ledger import stock
+from baogong.ledger.excel import importer
 from baogong.ledger.models import MovementKind, Product, Site, StockMovement
+from tests.data import workbooks
 
 SITE, PRODUCT = "S1", "rice-5kg"
 
@@ -142,3 +145,38 @@ def test_simultaneous_first_receipts_over_the_api_give_no_server_error(
 
         assert _together([post(q) for q in range(1, 11)]) == [201] * 10
     assert _balance(tiny, "S2") == sum(range(1, 11))
+
+
+def test_an_imported_count_waits_for_a_simultaneous_first_receipt(
+    tiny: sessionmaker[Session], tmp_path: Path,
+) -> None:
+    """A 库存 count of a product the site never held, imported while the product's first
+    receipt is booked, waits for it and counts over it: no duplicate key, ledger intact."""
+    path = workbooks.write(tmp_path / "count.xlsx", {"库存": [
+        ["站点编码", "商品编码", "数量", "盘点日期"], ["S2", PRODUCT, 50, "2022-04-09"]]})
+    raw = importer.read(path)
+    assert not isinstance(raw, importer.Problem)
+    outcome: list[object] = []
+
+    def run_import() -> None:
+        try:
+            with unit_of_work(tiny) as s:
+                report = importer.import_sheets(s, raw, file_name="count.xlsx",
+                                                actor=Actor("counter", Source.FILE),
+                                                confirmed=True)
+                outcome.append(report)
+        except Exception as exc:  # the test reports what went wrong
+            outcome.append(exc)
+
+    with tiny() as receipt:
+        stock.receive(receipt, site_code="S2", product_code=PRODUCT, quantity=Decimal(30))
+        importing = threading.Thread(target=run_import)
+        importing.start()
+        importing.join(1.0)
+        receipt.commit()
+    importing.join(30)
+    assert len(outcome) == 1 and isinstance(outcome[0], importer.ImportReport), outcome
+    assert outcome[0].errors == [] and outcome[0].written
+    assert _balance(tiny, "S2") == 50
+    with tiny() as s:
+        assert stock.ledger_mismatches(s) == []

@@ -71,6 +71,19 @@ def _locked_balance(session: Session, site: Site, product: Product) -> StockBala
     return bal
 
 
+def create_balances(session: Session,
+                    keys: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Create zero balances for (site id, product id) pairs that have none, race-free (rows
+    another transaction creates meanwhile are left to it); returns the pairs created here."""
+    rows = [{"site_id": s, "product_id": p, "quantity": Decimal("0")} for s, p in keys]
+    if not rows:
+        return set()
+    stmt = (_insert(session)(StockBalance)
+            .on_conflict_do_nothing(index_elements=["site_id", "product_id"])
+            .returning(StockBalance.site_id, StockBalance.product_id))
+    return {(s, p) for s, p in session.execute(stmt, rows)}
+
+
 def _post(
     session: Session,
     *,
