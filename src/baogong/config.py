@@ -63,6 +63,15 @@ class Settings(BaseSettings):
     hsts_seconds: int = 0
     """When served behind HTTPS: send Strict-Transport-Security with this max-age (e.g.
     31536000); 0 (default) sends none."""
+    # What an imported workbook may hold (a small hostile file must not exhaust memory).
+    import_max_rows: int = 300_000
+    """Last row number of a sheet."""
+    import_max_columns: int = 200
+    """Last column number of a sheet."""
+    import_max_merged_cells: int = 100_000
+    """Cells covered by the merged ranges of one sheet."""
+    import_max_unpacked_mb: int = 500
+    """Size of a workbook's parts once unzipped."""
 
 
 @lru_cache(maxsize=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -81,3 +82,30 @@ def broken(path: Path) -> Path:
             ["C1S001", "N96", 10, None, "2022-04-09"],
         ],
     })
+
+
+def far_cell(path: Path) -> Path:
+    """A 5 KB workbook whose only data cell is J100000 (a sheet 100,000 rows tall)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "库存"
+    ws.append(["站点编码", "商品编码", "数量", "单位", "盘点日期"])
+    ws["J100000"] = "x"
+    wb.save(path)
+    return path
+
+
+def huge_merge(path: Path, ref: str = "A2:XFD1048576") -> Path:
+    """A tiny workbook whose sheet declares one merged range over `ref` (written into the
+    sheet's XML, since openpyxl itself would allocate every merged cell)."""
+    plain = path.with_suffix(".plain.xlsx")
+    write(plain, {"站点": [["站点编码", "站点名称"], ["S1", "一号店"]]})
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</sheetData>", b'</sheetData><mergeCells count="1">'
+                                    b'<mergeCell ref="' + ref.encode() + b'"/></mergeCells>')
+            dst.writestr(item, data)
+    plain.unlink()
+    return path

@@ -305,3 +305,34 @@ def test_command_uploads_a_broken_ledger(server: str, browser: Browser, tmp_path
     assert page.locator("#import-problems tr.problem").count() >= 5
     v.shot("command-ledger-import")
     v.close()
+
+
+def test_command_confirms_a_large_ledger_change(server: str, browser: Browser,
+                                                tmp_path: Path) -> None:
+    """An upload changing every compound stops at a confirmation step; its button imports the
+    file still chosen in the form (runs last: it changes the ledger)."""
+    from openpyxl import load_workbook
+
+    v = Visit(browser, server, "command")
+    page = v.page
+    export = page.request.get(f"{server}/ledgers/export.xlsx")
+    assert export.ok
+    path = tmp_path / "ledger.xlsx"
+    path.write_bytes(export.body())
+    wb = load_workbook(path)
+    ws = wb["小区"]
+    col = [c.value for c in ws[1]].index("户数") + 1
+    for r in range(2, ws.max_row + 1):
+        ws.cell(r, col).value += 1
+    wb.save(path)
+    page.goto(f"{server}/ledgers/import")
+    page.set_input_files("#import-file", str(path))
+    page.click("#import-submit")
+    expect(page.locator("#import-confirm")).to_be_visible(timeout=60_000)
+    expect(page.locator("#import-outcome")).to_have_attribute("data-written", "no")
+    page.click("#import-confirm")
+    expect(page.locator("#import-outcome")).to_have_attribute("data-written", "yes",
+                                                              timeout=60_000)
+    expect(page.locator("#import-confirm")).to_have_count(0)
+    v.shot("command-ledger-import-confirmed")
+    v.close()

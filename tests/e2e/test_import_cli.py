@@ -57,3 +57,30 @@ def test_dry_run_writes_nothing_and_english_on_request(tmp_path: Path) -> None:
     proc = _run(url, "--lang", "en", "import", str(workbooks.broken(tmp_path / "br.xlsx")))
     assert proc.returncode == 1
     assert "sheet 库存 row 3 column 数量" in proc.stderr
+
+
+def test_blank_template_imports_nothing_and_large_changes_need_yes(tmp_path: Path) -> None:
+    """The blank template changes nothing and says its example rows were skipped; an import
+    changing every compound exits 1 naming the counts until --yes is given."""
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    assert _run(url, "sample", "load", "--size", "small").returncode == 0
+    before = _ledger(url, tmp_path / "before.xlsx")
+    template = tmp_path / "template.xlsx"
+    assert _run(url, "template", "ledger", "-o", str(template)).returncode == 0
+    proc = _run(url, "import", str(template))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.count("模板示例行，未导入") == 8
+    assert _ledger(url, tmp_path / "after.xlsx") == before
+    edited = tmp_path / "edited.xlsx"
+    assert _run(url, "export", "ledger", "-o", str(edited)).returncode == 0
+    wb = load_workbook(edited)
+    ws = wb["小区"]
+    col = [c.value for c in ws[1]].index("户数") + 1
+    for r in range(2, ws.max_row + 1):
+        ws.cell(r, col).value += 1
+    wb.save(edited)
+    proc = _run(url, "import", str(edited))
+    assert proc.returncode == 1 and "--yes" in proc.stderr and "小区" in proc.stderr
+    assert _ledger(url, tmp_path / "still.xlsx") == before
+    assert _run(url, "import", "--yes", str(edited)).returncode == 0
+    assert _ledger(url, tmp_path / "changed.xlsx") != before

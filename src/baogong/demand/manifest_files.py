@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from baogong import i18n
+from baogong.adapters.excel import append_row
 from baogong.demand.queries import ManifestRow
 from baogong.i18n import gettext
 from baogong.regions.models import HandoffPoint
@@ -22,13 +23,13 @@ def write_xlsx(path: Path, point: HandoffPoint, rows: list[ManifestRow], day: da
     wb = Workbook()
     ws = wb.active
     ws.title = gettext("Manifest")
-    ws.append([f"{point.name} {day.isoformat()}"])
-    ws.append([gettext(h) for h in ("Building", "Unit", "Room", "Resident", "Phone",
+    append_row(ws, [f"{point.name} {day.isoformat()}"])
+    append_row(ws, [gettext(h) for h in ("Building", "Unit", "Room", "Resident", "Phone",
                                     "Vulnerable", "Items", "Order", "Received (signature)")])
     for cell in ws[2]:
         cell.font = Font(bold=True)
     for r in rows:
-        ws.append([r.building, r.unit, r.room, r.resident, r.phone,
+        append_row(ws, [r.building, r.unit, r.room, r.resident, r.phone,
                    gettext("yes") if r.vulnerable else "", r.items, r.order_id, ""])
     wb.save(path)
 

@@ -66,19 +66,28 @@ def _problem(p: Problem) -> ProblemOut:
 
 
 @router.post("/imports", response_model=ImportOut)
-async def import_workbook(request: Request, factory: Factory, principal: Command,
-                          file: Annotated[UploadFile, File(description="The .xlsx ledger")],
-                          dry_run: bool = False, skip_invalid: bool = False) -> ImportOut:
-    """Import a ledger workbook, all or nothing unless skip_invalid (same as `baogong import`)."""
-    data = await file.read(upload.MAX_UPLOAD + 1)
+def import_workbook(request: Request, factory: Factory, principal: Command,
+                    file: Annotated[UploadFile, File(description="The .xlsx ledger")],
+                    dry_run: bool = False, skip_invalid: bool = False,
+                    confirm: bool = False) -> ImportOut:
+    """Import a ledger workbook, all or nothing unless skip_invalid (same as `baogong import`).
+
+    An import that would change more than 10% of the existing records of a sheet is refused
+    with 409, naming the counts, unless confirm=true. Runs in a worker thread, off the event
+    loop.
+    """
+    data = file.file.read(upload.MAX_UPLOAD + 1)
     if len(data) > upload.MAX_UPLOAD:
         raise ApiError(413, N_("The file is larger than 50 MB"), code="too_large", field="file")
     name = upload.safe_name(file.filename)
     actor = principal.actor(request).at_row(f"{request.method} {request.url.path} {name}")
     report = upload.run(factory, data, file_name=name, actor=actor, dry_run=dry_run,
-                        skip_invalid=skip_invalid)
+                        skip_invalid=skip_invalid, confirmed=confirm)
     if isinstance(report, Problem):
         raise ApiError(400, report.message, code="invalid", field="file", **report.params)
+    if report.unconfirmed and not dry_run:
+        raise ApiError(409, upload.CONFIRM_MESSAGE, code="confirm", field="confirm",
+                       changes=report.large_text())
     if report.written:
         request.app.state.bus.publish("stock", file=name)
     return ImportOut(file=name, written=report.written, dry_run=dry_run,
@@ -117,9 +126,10 @@ def report_count(code: str, body: CountIn, request: Request, factory: Factory,
             counted = to_product_units(body.quantity, body.unit.lower(), product)
         except cells.CellError as err:
             raise ApiError(400, err.message, code="invalid", field="unit", **err.params) from err
-        before = stock.balance(db, site_code=site.code, product_code=product.code)
-        stock.count(db, site_code=site.code, product_code=product.code, counted=counted,
-                    actor=principal.actor(request), note=body.note or china_today().isoformat())
+        move = stock.count(db, site_code=site.code, product_code=product.code,
+                           counted=counted, actor=principal.actor(request),
+                           note=body.note or china_today().isoformat())
+        before = counted - move.quantity if move else counted
         to = audience.of_site(db, code=site.code)
     if counted != before:
         request.app.state.bus.publish("stock", to, site=code, product=body.product)

@@ -63,6 +63,8 @@ def import_command(
     skip_invalid: Annotated[bool, typer.Option(
         "--skip-invalid", help="Write the valid rows and report the others.")] = False,
     by: Annotated[str | None, typer.Option("--by", help="Who imports (audit trail).")] = None,
+    yes: Annotated[bool, typer.Option(
+        "--yes", help="Write even if more than 10% of a sheet's records change.")] = False,
 ) -> None:
     """Import a ledger workbook; all or nothing unless --skip-invalid."""
     engine = default_engine()
@@ -75,12 +77,17 @@ def import_command(
         actor = Actor(by or _me(), Source.FILE, file.name)
         with session_factory(engine)() as session:
             report = importer.import_sheets(session, raw, file_name=file.name, actor=actor,
-                                            skip_invalid=skip_invalid, step=step)
+                                            skip_invalid=skip_invalid, confirmed=yes,
+                                            step=step)
             if report.written and not dry_run:
                 session.commit()
             else:
                 session.rollback()
     _show(report, dry_run)
+    if report.unconfirmed and not dry_run:
+        raise fail(_("Nothing was written: this import would change more than 10% of the "
+                     "existing records ({changes}). Run it again with --yes to write it.")
+                   .format(changes=report.large_text()))
     if report.errors and not skip_invalid:
         raise typer.Exit(1)
 
@@ -101,7 +108,7 @@ def _show(report: importer.ImportReport, dry_run: bool) -> None:
         err_console.print(_("… and {n} more problems").format(n=len(report.problems) - 200))
     if dry_run:
         console.print(_("Dry run: nothing was written."))
-    elif not report.written:
+    elif not report.written and not report.unconfirmed:
         console.print(_("Nothing was written: fix the {n} problems above, or use "
                         "--skip-invalid to write the valid rows.").format(n=len(report.errors)))
 

@@ -9,12 +9,15 @@ the last line of defence.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from baogong.audit.service import Actor
@@ -42,18 +45,43 @@ def _positive(quantity: Decimal, record: str) -> Decimal:
     return q
 
 
+def _insert(session: Session) -> Callable[..., Any]:
+    """The dialect's INSERT, which knows ON CONFLICT DO NOTHING on both backends."""
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
 def _locked_balance(session: Session, site: Site, product: Product) -> StockBalance:
+    """The balance row of (site, product), locked until the transaction ends.
+
+    A missing row is created race-free: of two transactions booking a product's first
+    receipt at a site, one inserts and the other waits for it and then locks its row.
+    """
     stmt = (
         select(StockBalance)
         .where(StockBalance.site_id == site.id, StockBalance.product_id == product.id)
         .with_for_update()
+        .execution_options(populate_existing=True)
     )
     bal = session.scalar(stmt)
     if bal is None:
-        bal = StockBalance(site_id=site.id, product_id=product.id, quantity=Decimal("0"))
-        session.add(bal)
-        session.flush()
+        session.execute(_insert(session)(StockBalance)
+                        .values(site_id=site.id, product_id=product.id, quantity=Decimal("0"))
+                        .on_conflict_do_nothing(index_elements=["site_id", "product_id"]))
+        bal = session.scalars(stmt).one()
     return bal
+
+
+def create_balances(session: Session,
+                    keys: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Create zero balances for (site id, product id) pairs that have none, race-free (rows
+    another transaction creates meanwhile are left to it); returns the pairs created here."""
+    rows = [{"site_id": s, "product_id": p, "quantity": Decimal("0")} for s, p in keys]
+    if not rows:
+        return set()
+    stmt = (_insert(session)(StockBalance)
+            .on_conflict_do_nothing(index_elements=["site_id", "product_id"])
+            .returning(StockBalance.site_id, StockBalance.product_id))
+    return {(s, p) for s, p in session.execute(stmt, rows)}
 
 
 def _post(
@@ -223,19 +251,22 @@ def count(session: Session, *, site_code: str, product_code: str, counted: Decim
           actor: Actor, note: str = "") -> StockMovement | None:
     """Book a counted stock: the difference from the balance becomes an adjustment.
 
-    Returns the adjustment, or None when the count matches the books.
+    The balance is read under the row lock it is booked under, so that simultaneous counts
+    and receipts serialise. Returns the adjustment (the balance before is the count minus
+    its quantity), or None when the count matches the books.
     """
     record_name = f"site {site_code} / product {product_code}"
     c = Decimal(str(counted))
     if c < 0:
         raise DomainError(N_("A counted stock cannot be negative (got {value})"),
                           record=record_name, field="quantity", value=c)
-    book = balance(session, site_code=site_code, product_code=product_code)
+    site, product = get_site(session, code=site_code), get_product(session, code=product_code)
+    book = _locked_balance(session, site, product).quantity
     if c == book:
         return None
     reason = f"盘点 {note}".strip() if note else "盘点"
-    move = adjust(session, site_code=site_code, product_code=product_code, delta=c - book,
-                  reason=reason, by=actor.name)
+    move = _post(session, site=site, product=product, kind=MovementKind.ADJUSTMENT,
+                 delta=c - book, reason=reason, by=actor.name, at=None)
     audit_record(session, actor=actor, action="count", entity="stock",
                  key=f"{site_code}/{product_code}", before={"quantity": str(book)},
                  after={"quantity": str(c)})

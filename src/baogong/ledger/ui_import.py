@@ -58,6 +58,8 @@ class Outcome:
     problems: list[ProblemRow] = field(default_factory=list)
     errors: int = 0
     hidden: int = 0
+    confirm: str = ""
+    """Why the import waits for confirmation (the large changes), if it does."""
 
 
 def reason(problem: Problem) -> str:
@@ -88,8 +90,13 @@ def import_page(request: Request, principal: Command) -> HTMLResponse:
 def import_upload(request: Request, factory: Factory, principal: Command,
                   file: Annotated[UploadFile, File()],
                   dry_run: Annotated[bool, Form()] = False,
-                  skip_invalid: Annotated[bool, Form()] = False) -> HTMLResponse:
-    """Import the uploaded workbook and show the counts per sheet and every problem."""
+                  skip_invalid: Annotated[bool, Form()] = False,
+                  confirm: Annotated[bool, Form()] = False) -> HTMLResponse:
+    """Import the uploaded workbook and show the counts per sheet and every problem.
+
+    An import that would change more than 10% of a sheet's existing records writes nothing
+    and asks for confirmation: the same form sent again with confirm.
+    """
     name = upload.safe_name(file.filename)
     outcome = Outcome(name, dry_run=dry_run, skip_invalid=skip_invalid)
     data = file.file.read(upload.MAX_UPLOAD + 1)
@@ -97,15 +104,16 @@ def import_upload(request: Request, factory: Factory, principal: Command,
         outcome.error = gettext(N_("The file is larger than {mb} MB")).format(
             mb=upload.MAX_UPLOAD_MB)
         return _show(request, principal, outcome, status=413)
-    bad = upload.check(name, data)
     actor = principal.actor(request).at_row(f"{request.method} {request.url.path} {name}")
-    report = bad or upload.run(factory, data, file_name=name, actor=actor, dry_run=dry_run,
-                               skip_invalid=skip_invalid)
+    report = upload.run(factory, data, file_name=name, actor=actor, dry_run=dry_run,
+                        skip_invalid=skip_invalid, confirmed=confirm)
     if isinstance(report, Problem):
         outcome.error = reason(report)
         return _show(request, principal, outcome, status=400)
     if report.written:
         request.app.state.bus.publish("stock", file=name)
+    if report.unconfirmed and not dry_run:
+        outcome.confirm = gettext(upload.CONFIRM_MESSAGE).format(changes=report.large_text())
     outcome.written = report.written
     outcome.tallies = {k: t.as_dict() for k, t in report.tallies.items()}
     outcome.errors = len(report.errors)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, tuple_, update
 
 from baogong.audit.models import AuditEntry
 from baogong.i18n import N_
@@ -19,6 +19,7 @@ from baogong.ledger.excel.cells import CellError
 from baogong.ledger.excel.parse import ParsedSheet
 from baogong.ledger.excel.units import to_product_units
 from baogong.ledger.models import MovementKind, Product, Site, StockBalance, StockMovement
+from baogong.ledger.stock import create_balances
 from baogong.types import utcnow
 
 Advance = Callable[[int], None]
@@ -37,9 +38,18 @@ def stock(ctx: Context, sheet: ParsedSheet, advance: Advance = _noop) -> None:
     sites = {s.code: s.id for s in session.scalars(select(Site).where(Site.code.in_(site_codes)))}
     products = {p.code: p for p in session.scalars(
         select(Product).where(Product.code.in_(product_codes)))}
+    site_ids = list(sites.values())
+    held = {(s, p) for s, p in session.execute(
+        select(StockBalance.site_id, StockBalance.product_id)
+        .where(StockBalance.site_id.in_(site_ids)))}
+    wanted = {(sites[r.values["site"]], products[r.values["product"]].id) for r in sheet.rows
+              if r.values["site"] in sites and r.values["product"] in products}
+    # Balances first held now are created race-free and then locked like the others, so that
+    # a receipt booked meanwhile is counted over, not lost or a duplicate key.
+    created = create_balances(session, wanted - held)
     balances = {(b.site_id, b.product_id): b.quantity for b in session.scalars(
-        select(StockBalance).where(StockBalance.site_id.in_(list(sites.values())))
-        .with_for_update())}
+        select(StockBalance).where(StockBalance.site_id.in_(site_ids))
+        .with_for_update().execution_options(populate_existing=True))}
     moves: list[dict[str, object]] = []
     audits: list[dict[str, object]] = []
     changed: dict[tuple[int, int], Decimal] = {}
@@ -82,20 +92,18 @@ def stock(ctx: Context, sheet: ParsedSheet, advance: Advance = _noop) -> None:
                        f"{v['site']}/{v['product']}", "before": {"quantity": str(book)},
                        "after": {"quantity": str(counted)}, "at": now})
         changed[key] = counted
-        if key in balances:
-            tally.updated += 1
-        else:
+        if key in created:
             tally.created += 1
+        else:
+            tally.updated += 1
     advance(len(sheet.rows) % 5000)
+    unused = created - changed.keys()
+    if unused:  # counted 0 where nothing was held: no balance row, as before the count
+        session.execute(delete(StockBalance).where(
+            tuple_(StockBalance.site_id, StockBalance.product_id).in_(unused)))
     if not moves:
         return
     session.execute(insert(StockMovement), moves)
     session.execute(insert(AuditEntry), audits)
-    existing = [{"site_id": s, "product_id": p, "quantity": q}
-                for (s, p), q in changed.items() if (s, p) in balances]
-    new = [{"site_id": s, "product_id": p, "quantity": q}
-           for (s, p), q in changed.items() if (s, p) not in balances]
-    if existing:
-        session.execute(update(StockBalance), existing)
-    if new:
-        session.execute(insert(StockBalance), new)
+    session.execute(update(StockBalance), [{"site_id": s, "product_id": p, "quantity": q}
+                                           for (s, p), q in changed.items()])

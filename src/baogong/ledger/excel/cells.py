@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from baogong.adapters.excel import from_text
 from baogong.i18n import N_
 from baogong.ledger import credit_code
 
@@ -33,7 +34,7 @@ def text(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    s = unicodedata.normalize("NFKC", str(value))
+    s = unicodedata.normalize("NFKC", from_text(str(value)))
     s = s.replace("\u3000", " ").replace("\xa0", " ")
     return re.sub(r"\s+", " ", s).strip()
 

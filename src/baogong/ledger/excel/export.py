@@ -15,12 +15,15 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from baogong.adapters.excel import append_row
 from baogong.delivery.models import Vehicle
-from baogong.i18n import gettext
+from baogong.i18n import N_, gettext
+from baogong.ledger.excel import cells
 from baogong.ledger.excel.spec import (
     AVAILABILITY,
     CATEGORIES,
     ENTERPRISE_KINDS,
+    EXAMPLE_MARK,
     QUALIFICATIONS,
     SHEETS,
     SITE_KINDS,
@@ -41,11 +44,12 @@ from baogong.workforce.models import Team, Volunteer
 
 HEADER_FONT = Font(bold=True)
 REQUIRED_FILL = PatternFill("solid", fgColor="FFF2CC")
+EXAMPLE_FONT = Font(italic=True, color="808080")
 
 
 def _sheet(wb: Workbook, spec: Sheet, rows: Iterable[dict[str, Any]]) -> Worksheet:
     ws = wb.create_sheet(spec.name)
-    ws.append([c.header for c in spec.columns])
+    append_row(ws, [c.header for c in spec.columns])
     for i, col in enumerate(spec.columns, start=1):
         cell = ws.cell(1, i)
         cell.font = HEADER_FONT
@@ -59,33 +63,45 @@ def _sheet(wb: Workbook, spec: Sheet, rows: Iterable[dict[str, Any]]) -> Workshe
             dv.add(f"{get_column_letter(i)}2:{get_column_letter(i)}1048576")
             ws.add_data_validation(dv)
     for row in rows:
-        ws.append([row.get(c.key) for c in spec.columns])
+        append_row(ws, [row.get(c.key) for c in spec.columns])
     ws.freeze_panes = "A2"
     return ws
 
 
 def _notes(wb: Workbook) -> None:
     ws = wb.create_sheet("说明")
-    ws.append([gettext("Sheet"), gettext("Column"), gettext("Required"), gettext("Notes"),
+    append_row(ws, [gettext("Sheet"), gettext("Column"), gettext("Required"), gettext("Notes"),
                gettext("Values")])
     for cell in ws[1]:
         cell.font = HEADER_FONT
+    append_row(ws, ["", "", "", gettext(N_("Row 2 of each sheet is an example: its codes start "
+                                      "with {mark} and it is never imported. Overwrite it or "
+                                      "delete it.")).format(mark=EXAMPLE_MARK), ""])
     for spec in SHEETS:
-        ws.append([spec.name, "", "", gettext(spec.note) if spec.note else "", ""])
+        append_row(ws, [spec.name, "", "", gettext(spec.note) if spec.note else "", ""])
         for col in spec.columns:
-            ws.append([spec.name, col.header, gettext("yes") if col.required else "",
+            append_row(ws, [spec.name, col.header, gettext("yes") if col.required else "",
                        gettext(col.note) if col.note else "", "、".join(col.choices)])
     for letter, width in zip("ABCDE", (10, 22, 8, 70, 40), strict=True):
         ws.column_dimensions[letter].width = width
 
 
+def _example(spec: Sheet) -> dict[str, Any]:
+    """The example row of a sheet: every code marked 示例-, so that it matches no real record
+    and the importer skips the row."""
+    return {c.key: f"{EXAMPLE_MARK}{c.example}" if c.parse in (cells.code, cells.credit)
+            else c.example for c in spec.columns if c.example is not None}
+
+
 def write_template(path: Path) -> None:
-    """The empty ledger workbook: every sheet with headers, one example row, drop-downs, notes."""
+    """The empty ledger workbook: every sheet with headers, one marked example row (never
+    imported), drop-downs, notes."""
     wb = Workbook()
     wb.remove(wb.active)
     for spec in SHEETS:
-        example = {c.key: c.example for c in spec.columns if c.example is not None}
-        _sheet(wb, spec, [example] if example else [])
+        ws = _sheet(wb, spec, [_example(spec)])
+        for cell in ws[2]:
+            cell.font = EXAMPLE_FONT
     _notes(wb)
     wb.save(path)
 

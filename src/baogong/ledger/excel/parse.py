@@ -9,7 +9,7 @@ from baogong.adapters.excel import RawSheet
 from baogong.errors import Label
 from baogong.i18n import N_, gettext
 from baogong.ledger.excel import cells
-from baogong.ledger.excel.spec import SHEETS, Column, Sheet
+from baogong.ledger.excel.spec import SHEETS, Column, Sheet, is_example
 
 HEADER_SEARCH_ROWS = 12
 
@@ -109,6 +109,14 @@ def parse_sheet(raw: RawSheet, spec: Sheet) -> ParsedSheet:
     seen: dict[tuple[Any, ...], int] = {}
     for number, values in raw.rows:
         if number <= header_row:
+            continue
+        example = next(((col, values[idx]) for idx, col in columns.items()
+                        if col.key in spec.key and idx < len(values)
+                        and is_example(values[idx])), None)
+        if example:
+            out.problems.append(Problem(spec.name, number, example[0].header, example[1],
+                                        N_("example row of the template, not imported"),
+                                        warning=True))
             continue
         parsed: dict[str, Any] = {}
         bad = False

@@ -80,6 +80,16 @@ def _optional(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return read
 
 
+EXAMPLE_MARK = "示例-"
+"""Codes of the template's example rows start with this; such rows are never imported."""
+
+
+def is_example(value: Any) -> bool:
+    """Whether a code cell marks an example row (示例-... or EXAMPLE-...)."""
+    text = cells.text(value).lower()
+    return text.startswith(("示例", "example"))
+
+
 PHONE_VARIANTS = ("手机", "电话", "联系方式", "手机号", "手机号码", "联系电话")
 
 SHEETS: tuple[Sheet, ...] = (

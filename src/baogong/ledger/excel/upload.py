@@ -22,11 +22,16 @@ ZIP_MAGIC = b"PK\x03\x04"
 MAX_UPLOAD_MB = 50
 """Largest workbook accepted, by the API and the upload page alike."""
 MAX_UPLOAD = MAX_UPLOAD_MB * 1024 * 1024
+CONFIRM_MESSAGE = N_("This import would change more than 10% of the existing records "
+                     "({changes}); nothing was written. Confirm to write it.")
+"""Why an import waits for confirmation (`confirm=true` on the API, a button on the page)."""
 
 
 def safe_name(filename: str | None) -> str:
-    """The uploaded file's base name (no directories), for the audit trail."""
-    name = Path((filename or "").replace("\\", "/")).name.strip()
+    """The uploaded file's base name (no directories, no control characters), for messages
+    and the audit trail only: it is never used as a path."""
+    name = Path((filename or "").replace("\\", "/")).name
+    name = "".join(ch for ch in name if ch.isprintable()).strip()
     return name[:200] or "upload.xlsx"
 
 
@@ -41,21 +46,25 @@ def check(name: str, data: bytes) -> Problem | None:
 
 
 def run(factory: sessionmaker[Session], data: bytes, *, file_name: str, actor: Actor,
-        dry_run: bool = False, skip_invalid: bool = False) -> importer.ImportReport | Problem:
+        dry_run: bool = False, skip_invalid: bool = False,
+        confirmed: bool = False) -> importer.ImportReport | Problem:
     """Import the bytes of a workbook; returns the report, or the problem reading the file.
 
-    Committed only if the importer allows it and this is not a dry run, otherwise rolled
-    back; the returned `report.written` says whether it was committed.
+    Committed only if the importer allows it (large changes confirmed) and this is not a dry
+    run, otherwise rolled back; the returned `report.written` says whether it was committed.
     """
+    bad = check(file_name, data)
+    if bad is not None:
+        return bad
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / file_name
+        path = Path(tmp) / "upload.xlsx"  # never the client's name: it is no path of ours
         path.write_bytes(data)
-        raw = importer.read(path)
+        raw = importer.read(path, name=file_name)
     if isinstance(raw, Problem):
         return raw
     with factory() as session:
         report = importer.import_sheets(session, raw, file_name=file_name, actor=actor,
-                                        skip_invalid=skip_invalid)
+                                        skip_invalid=skip_invalid, confirmed=confirmed)
         if report.written and not dry_run:
             session.commit()
         else:
