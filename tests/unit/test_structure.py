@@ -253,3 +253,43 @@ def test_no_private_name_crosses_optim_modules() -> None:
                                  f"{bound[node.value.id]}.{node.attr}")
     assert not crossings, "private names crossing modules:\n" + "\n".join(
         sorted(set(crossings)))
+
+
+TOP = ("app", "cli", "serve", "command", "operations", "demo", "loadtest")
+CELLAR = ("web", "adapters", "optim", "config", "db", "migrate", "migrations",
+          "i18n", "errors", "types", "display", "console", "models", "db_commands")
+
+
+def _floor(module: str) -> str:
+    """'top', 'cellar' or 'domain': the floor of docs/layout.md a module lives on."""
+    head = module.split(".")[1] if "." in module else ""
+    return "top" if head in TOP else "cellar" if head in CELLAR else "domain"
+
+
+def test_imports_go_down_the_floors() -> None:
+    """The cellar (web, adapters, optim, ...) imports no domain and nothing of the top floor;
+    domains import nothing of the top floor (command, operations, demo, loadtest, app,
+    cli, serve);
+    `baogong.models` is the one cellar module that gathers every domain's tables."""
+    upward = []
+    for module in MODULES:
+        if module == "baogong.models" or module.startswith("baogong.migrations"):
+            continue
+        for edge in imports(module):
+            low, high = _floor(module), _floor(edge.target)
+            if (low == "cellar" and high != "cellar") or (low == "domain" and high == "top"):
+                upward.append(f"{module}:{edge.line} ({low}) imports {edge.target} ({high})")
+    assert not upward, "imports going up a floor:\n" + "\n".join(sorted(upward))
+
+
+def test_layout_describes_every_package() -> None:
+    """docs/layout.md names every package and subpackage under src/baogong."""
+    layout = (SRC.parent / "docs" / "layout.md").read_text(encoding="utf-8")
+    missing = []
+    for module, path in MODULES.items():
+        if path.name != "__init__.py" or module == "baogong":
+            continue
+        leaf = module.split(".")[-1]
+        if f"{leaf}/" not in layout:
+            missing.append(module)
+    assert not missing, "packages docs/layout.md does not describe: " + ", ".join(missing)
