@@ -20,6 +20,9 @@ from baogong.optim.allocation.geometry import FloatArray, IntArray
 from baogong.optim.allocation.highs import INF
 from baogong.optim.allocation.model import Problem
 
+MIP_TIME_LIMIT_S = 0.5
+"""Seconds the rounding MIP may take; past it, its best integer solution so far is used."""
+
 #: Largest number of arcs re-decided by the MIP: up to a fifth of it, every arc at a site
 #: with a fractional arc too; beyond, only the fractional pairs' arcs; beyond, no MIP.
 MIP_ARCS = 2_000
@@ -80,7 +83,7 @@ def _mip_repair(problem: Problem, tr: Transport, free: np.ndarray, xi: IntArray)
 
     h = highspy.Highs()  # type: ignore[no-untyped-call]
     h.setOptionValue("output_flag", False)
-    h.setOptionValue("time_limit", 0.5)
+    h.setOptionValue("time_limit", MIP_TIME_LIMIT_S)
     h.setOptionValue("mip_rel_gap", 1e-6)
     lp = highspy.HighsLp()
     lp.num_col_ = int(cost.size)
