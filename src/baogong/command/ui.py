@@ -34,19 +34,19 @@ PLAN_FIGURES = (("plan_id", N_("Plan")), ("packs_allocated", N_("Packs allocated
 
 
 def _config(request: Request) -> dict[str, Any]:
-    t = gettext
     return {
         "data_url": "/api/v1/dashboard", "events_url": "/api/v1/events",
         "geojson": "/static/geo/440111.geojson", "tile_url": request.app.state.tile_url,
         "locale": "zh-CN" if current_lang() == "zh_CN" else "en",
-        "labels": {"sealed": t("sealed"), "controlled": t("controlled"),
-                   "precaution": t("precaution"), "normal": t("normal"),
-                   "households": t("households"), "need": t("Need"), "stock": t("Stock"),
-                   "plan": t("Plan {id} of {day}, by {by}"), "noplan": t("No plan yet"),
-                   "noalerts": t("No open alerts"), "done": t("Done"),
-                   "tiers": {"local": t("local"), "nearby": t("nearby"),
-                             "citywide": t("city-wide")}},
-        "figures": [[k, t(v)] for k, v in PLAN_FIGURES],
+        "labels": {"sealed": gettext("sealed"), "controlled": gettext("controlled"),
+                   "precaution": gettext("precaution"), "normal": gettext("normal"),
+                   "households": gettext("households"), "need": gettext("Need"),
+                   "stock": gettext("Stock"), "plan": gettext("Plan {id} of {day}, by {by}"),
+                   "noplan": gettext("No plan yet"),
+                   "noalerts": gettext("No open alerts"), "done": gettext("Done"),
+                   "tiers": {"local": gettext("local"), "nearby": gettext("nearby"),
+                             "citywide": gettext("city-wide")}},
+        "figures": [[k, gettext(v)] for k, v in PLAN_FIGURES],
     }
 
 
