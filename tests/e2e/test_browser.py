@@ -225,13 +225,14 @@ def test_community_confirms_receipt(server: str, browser: Browser) -> None:
 
 
 def test_enterprise_books_stock_and_sees_pick_lists(server: str, browser: Browser) -> None:
-    """The enterprise sees its sites' stock and pick lists and books a receipt."""
+    """The enterprise sees its sites' stock (plain numbers, never 3.9E+2) and pick lists and
+    books a receipt."""
     v = Visit(browser, server, "enterprise", mobile=True)
     page = v.page
     assert page.locator("#picks tr").count() >= 2
     site = page.locator("section.site").first
     row = site.locator("tr[data-product='rice-2.5kg'] .qty")
-    before = float(row.inner_text()) if row.count() else 0.0
+    before = float(row.inner_text().replace(",", "")) if row.count() else 0.0
     site.locator("select[name=product]").select_option("rice-2.5kg")
     site.locator("select[name=kind]").select_option("receipt")
     site.locator("input[name=quantity]").fill("7")
@@ -239,8 +240,10 @@ def test_enterprise_books_stock_and_sees_pick_lists(server: str, browser: Browse
     site.locator("button[type=submit]").click()
     page.wait_for_load_state("load")
     expect(page.locator(".notice")).to_be_visible()
+    shown = [q.inner_text() for q in page.locator("section.site .qty").all()]
+    assert shown and all(re.fullmatch(r"\d{1,3}(,\d{3})*(\.\d+)?", q) for q in shown), shown
     after = float(page.locator("section.site").first
-                  .locator("tr[data-product='rice-2.5kg'] .qty").inner_text())
+                  .locator("tr[data-product='rice-2.5kg'] .qty").inner_text().replace(",", ""))
     assert after == before + 7
     v.shot("enterprise-stock")
     v.close()

@@ -18,7 +18,7 @@ from baogong.auth import audience
 from baogong.auth.deps import Principal, require
 from baogong.auth.models import Role
 from baogong.db import unit_of_work
-from baogong.display import local_time
+from baogong.display import local_time, number
 from baogong.errors import Conflict, DomainError, Label, NotFound
 from baogong.i18n import N_, gettext
 from baogong.ledger import queries
@@ -47,7 +47,7 @@ class MovementRow:
 
     at: str
     product: str
-    quantity: Decimal
+    quantity: str
     unit: str
     kind: str
     kind_value: str
@@ -74,7 +74,7 @@ def _page(request: Request, db: Session, principal: Principal, code: str, offset
     moves, total = queries.movements_page(db, scope=principal.scope, code=code, limit=PAGE,
                                           offset=offset)
     history = [MovementRow(local_time(m.occurred_at), f"{p.name} ({p.code})",
-                           m.quantity.normalize(), unit_label(p.unit),
+                           number(m.quantity, 3), unit_label(p.unit),
                            gettext(MOVEMENT_LABELS[m.kind]), m.kind.value, m.reason,
                            m.recorded_by) for m, p in moves]
     held = {ln.product.code for ln in lines}
