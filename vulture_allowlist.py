@@ -30,7 +30,7 @@ _.format_, _.start_, _.index_, _.value_, _.sense_, _.integrality_
 _.first_solution_strategy, _.local_search_metaheuristic
 
 # pytest hooks and module marks; City fields the auth matrix reads through str.format.
-pytest_generate_tests, pytest_collection_modifyitems, pytestmark
+pytest_generate_tests, pytestmark
 own_handoff, other_volunteer, other_handoff, _.own_handoff, _.other_volunteer, _.other_handoff
 
 # Read by templates (base.html).

@@ -105,24 +105,6 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     return backend_url(request, request.param, tmp_path_factory.mktemp("db") / "test.db")
 
 
-# Slow tests in modules another branch is rewriting now (issue 15: optim/ into packages), marked
-# from here (module file name :: test name) until they carry `@pytest.mark.slow` themselves.
-SLOW_ELSEWHERE = {
-    "test_allocation_properties.py::test_network_plans_serve_priority_first",  # 25 LP plans
-    "test_allocation_properties.py::test_network_plans_are_feasible",  # 8 LP plans
-    "test_allocation_workers.py::test_large_products_get_a_pricing_round",  # worker processes
-    "test_allocation_workers.py::test_forked_and_spawned_workers_give_the_same_plan",
-    "test_routing_bench.py::test_bench_tiny_mode",  # the benchmark in a subprocess
-}
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark the slow tests listed above."""
-    for item in items:
-        if f"{item.path.name}::{getattr(item, 'originalname', item.name)}" in SLOW_ELSEWHERE:
-            item.add_marker(pytest.mark.slow)
-
-
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Run every test that uses a database once per chosen backend."""
     if "database_url" in metafunc.fixturenames:

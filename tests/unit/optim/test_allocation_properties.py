@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -80,6 +81,7 @@ def test_priority_served_first(problem: Problem) -> None:
     assert result.summary.priority_served_kg <= result.summary.lp_priority_kg + 1e-6
 
 
+@pytest.mark.slow
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems(method="network"))
 def test_network_plans_are_feasible(problem: Problem) -> None:
@@ -87,6 +89,7 @@ def test_network_plans_are_feasible(problem: Problem) -> None:
     assert solve(problem).violations() == []
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems(method="network"))
 def test_network_plans_serve_priority_first(problem: Problem) -> None:

@@ -62,6 +62,7 @@ def _children() -> list[int]:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux only")
 def test_forked_and_spawned_workers_give_the_same_plan(monkeypatch: pytest.MonkeyPatch) -> None:
     """A fresh process forks its workers; one that already ran HiGHS spawns them: same plan."""
@@ -108,6 +109,7 @@ print(res.summary.kg_km, res.summary.proven_products)
 """
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux only")
 def test_large_products_get_a_pricing_round() -> None:
     """One pricing round lowers a large product's kg x km most of the way to the optimum

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
 BENCH = Path(__file__).parents[3] / "bench" / "routing.py"
 DATA = Path(__file__).parents[2] / "data" / "routing"
 
@@ -22,6 +24,7 @@ def load_bench() -> ModuleType:
     return module
 
 
+@pytest.mark.slow
 def test_bench_tiny_mode() -> None:
     """Both solvers report a cost and a gap on a tiny instance; a small district is routed."""
     # A process of its own: OR-Tools cannot load once highspy is in the process.
