@@ -150,3 +150,28 @@ def test_cli_phone_order_and_move_are_audited(factory: sessionmaker[Session],
     assert (moved.actor, moved.source, moved.entity_key) == ("客服", Source.CLI, order_id)
     assert moved.before == {"status": "submitted"}
     assert moved.after and moved.after["status"] == "accepted"
+
+
+def test_cli_bulk_accept_and_shortage_report_are_audited(factory: sessionmaker[Session],
+                                                         cli: CliRunner) -> None:
+    """Accepting the day's submitted orders at once leaves one entry naming who, from where and
+    how many; a shortage report from the command line leaves one naming the outlet."""
+    with unit_of_work(factory) as s:
+        load(s, generate(9, Size.SMALL))
+    for room in ("501", "502"):
+        taken = cli.invoke(app, ["order", "phone", "--compound", "440111016001-01",
+                                 "--building", "3", "--room", room, "--phone", "13800001234",
+                                 "--by", "客服", "--pack", "veg-10"])
+        assert taken.exit_code == 0, taken.output
+    result = cli.invoke(app, ["order", "accept", "--by", "值班员"])
+    assert result.exit_code == 0, result.output
+    accepted = _entries(factory, "order")[-1]
+    assert (accepted.actor, accepted.source, accepted.action) == ("值班员", Source.CLI,
+                                                                  "transition")
+    assert accepted.after == {"status": "accepted", "orders": 2}
+    result = cli.invoke(app, ["shortage", "--region", "440111016001", "--outlet", "永辉便利店",
+                              "--product", "rice-2.5kg", "--quantity", "30", "--by", "网格员"])
+    assert result.exit_code == 0, result.output
+    report, = _entries(factory, "shortage")
+    assert (report.actor, report.source) == ("网格员", Source.CLI)
+    assert report.after and report.after["outlet"] == "永辉便利店"

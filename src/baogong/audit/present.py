@@ -26,6 +26,7 @@ ENTITY_LABELS = {
     "site": N_("site"), "product": N_("product"), "region": N_("region"),
     "vehicle": N_("vehicle"), "volunteer": N_("volunteer"), "team": N_("team"),
     "shift": N_("shift"), "user": N_("user"), "order": N_("order"),
+    "shortage": N_("shortage report"),
 }
 
 ACTION_LABELS = {
@@ -53,6 +54,7 @@ FIELD_LABELS = {
     "note": N_("Note"), "delivered_at": N_("Confirmed at"), "region": N_("Region"),
     "valid_from": N_("From"), "valid_to": N_("Until"), "reason": N_("Reason"),
     "quantity": N_("Quantity"), "compound": N_("Compound"), "channel": N_("Channel"),
+    "outlet": N_("Outlet"), "product": N_("Product"), "orders": N_("Orders"),
     # suppliers
     "qualification": N_("Qualification"), "verified_at": N_("Verified at"),
     "verified_by": N_("Verified by"), "recheck_due": N_("Re-check due"),

@@ -106,7 +106,8 @@ def accept_all(by: Annotated[str, typer.Option(help="Who accepts.")],
     with unit_of_work(session_factory(default_engine())) as session:
         pending = queries.list_orders(session, day=parse_day(day), status=OrderStatus.SUBMITTED,
                                       limit=1_000_000)
-        n = orders.move_many(session, orders=pending, to=OrderStatus.ACCEPTED, by=by)
+        n = orders.accept_submitted(session, orders=pending, by=by, source=Source.CLI,
+                                    ref="order accept")
     console.print(_("{n} orders accepted.").format(n=n))
 
 
@@ -158,7 +159,7 @@ def shortage_command(
     with unit_of_work(session_factory(default_engine())) as session:
         entry = shortage.report(session, region_code=region, outlet=outlet,
                                 product_code=product, quantity=Decimal(str(quantity)), by=by,
-                                note=note)
+                                note=note, source=Source.CLI, ref="shortage")
         console.print(_("Shortage report {id} recorded.").format(id=entry.id))
 
 

@@ -160,6 +160,21 @@ def transition(session: Session, *, order_id: int, to: OrderStatus, by: str, rea
     return order
 
 
+def accept_submitted(session: Session, *, orders: Iterable[Order], by: str,
+                     source: Source = Source.SYSTEM, ref: str = "") -> int:
+    """Accept the submitted orders among `orders` (they join the day's plan), audited as one
+    status change of all of them by `by` through `source`; returns how many moved."""
+    pending = [o for o in orders if o.status is OrderStatus.SUBMITTED]
+    moved = move_many(session, orders=pending, to=OrderStatus.ACCEPTED, by=by)
+    if moved:
+        audit_record(session, actor=Actor(by, source, ref), action="transition", entity="order",
+                     key=",".join(str(o.id) for o in pending[:20]) + (
+                         "…" if len(pending) > 20 else ""),
+                     before={"status": OrderStatus.SUBMITTED},
+                     after={"status": OrderStatus.ACCEPTED, "orders": moved})
+    return moved
+
+
 def move_many(session: Session, *, orders: Iterable[Order], to: OrderStatus, by: str,
               reason: str = "") -> int:
     """Move every order that may make the move (others are left as they are); returns how
