@@ -180,3 +180,27 @@ def test_an_imported_count_waits_for_a_simultaneous_first_receipt(
     assert _balance(tiny, "S2") == 50
     with tiny() as s:
         assert stock.ledger_mismatches(s) == []
+
+
+def test_simultaneous_postings_audit_balances_that_add_up(tiny: sessionmaker[Session]) -> None:
+    """Ten receipts posted at once through the scoped write each audit the balance before and
+    after their own booking: every entry adds up, and together they chain from 0 to 100."""
+    from baogong.audit.models import AuditEntry
+    from baogong.auth.scope import whole_city
+    from baogong.ledger import queries
+    from baogong.ledger.queries import MovementRequest
+
+    def post() -> object:
+        with unit_of_work(tiny) as s:
+            return queries.post_movement(s, scope=whole_city(), actor=Actor("clerk", Source.API),
+                                         site_code=SITE, product_code=PRODUCT,
+                                         kind=MovementRequest.RECEIPT, quantity=Decimal(10))
+    results = _together([post for _ in range(10)])
+    assert not [r for r in results if isinstance(r, Exception)], results
+    with tiny() as s:
+        entries = list(s.scalars(select(AuditEntry).where(AuditEntry.entity == "stock")))
+    pairs = sorted((Decimal(str(e.before["quantity"])), Decimal(str(e.after["quantity"])))
+                   for e in entries if e.before and e.after)
+    assert len(pairs) == 10
+    assert all(after - before == 10 for before, after in pairs)
+    assert [before for before, _ in pairs] == [Decimal(10 * i) for i in range(10)]

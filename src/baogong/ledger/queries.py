@@ -128,17 +128,18 @@ def post_movement(session: Session, *, scope: Scope, actor: Actor, site_code: st
     Only the command centre and the site's own enterprise write stock; the change is audited.
     """
     site = site_in_scope(session, scope=_write_scope(scope), code=site_code)
-    before = stock.balance(session, site_code=site.code, product_code=product_code)
     if kind is MovementRequest.RECEIPT:
-        stock.receive(session, site_code=site.code, product_code=product_code,
-                      quantity=quantity, reason=reason, by=actor.name)
+        move = stock.receive(session, site_code=site.code, product_code=product_code,
+                             quantity=quantity, reason=reason, by=actor.name)
     elif kind is MovementRequest.ISSUE:
-        stock.issue(session, site_code=site.code, product_code=product_code, quantity=quantity,
-                    reason=reason, by=actor.name)
+        move = stock.issue(session, site_code=site.code, product_code=product_code,
+                           quantity=quantity, reason=reason, by=actor.name)
     else:
-        stock.adjust(session, site_code=site.code, product_code=product_code, delta=quantity,
-                     reason=reason, by=actor.name)
+        move = stock.adjust(session, site_code=site.code, product_code=product_code,
+                            delta=quantity, reason=reason, by=actor.name)
+    # the balance row is locked by the booking: read together, before and after add up
     after = stock.balance(session, site_code=site.code, product_code=product_code)
+    before = after - move.quantity
     record(session, actor=actor, action=kind.value, entity="stock",
            key=f"{site.code}/{product_code}", before={"quantity": before},
            after={"quantity": after, "reason": reason})
