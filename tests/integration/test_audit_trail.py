@@ -83,14 +83,14 @@ def test_cli_plan_dispatch_and_pod_are_audited(factory: sessionmaker[Session],
 
 def test_the_demo_audits_its_sealing_plan_and_routes(engine: Engine,
                                                      factory: sessionmaker[Session]) -> None:
-    """The demo's sealing of three subdistricts, its plan and its routes are attributed to the
-    demo."""
+    """The demo's loading of the sample city, its sealing of three subdistricts, its plan and
+    its routes are attributed to the demo."""
     flow.run(engine, seed=2022, size=Size.SMALL, day=DAY)
     zones = _entries(factory, "zone")
     assert len(zones) == 3
     assert {(z.actor, z.source) for z in zones} == {("demo", Source.DEMO)}
     assert {z.after["status"] for z in zones if z.after} == {"sealed"}
-    for entity in ("plan", "routes"):
+    for entity in ("sample", "plan", "routes"):
         entry, = _entries(factory, entity)
         assert (entry.actor, entry.source) == ("demo", Source.DEMO)
 
@@ -175,3 +175,18 @@ def test_cli_bulk_accept_and_shortage_report_are_audited(factory: sessionmaker[S
     report, = _entries(factory, "shortage")
     assert (report.actor, report.source) == ("网格员", Source.CLI)
     assert report.after and report.after["outlet"] == "永辉便利店"
+
+
+def test_cli_sample_load_is_audited(factory: sessionmaker[Session], cli: CliRunner) -> None:
+    """Loading the sample city from the command line leaves one entry with what it wrote, and
+    making the demo accounts one entry per account."""
+    result = cli.invoke(app, ["sample", "load", "--seed", "9", "--size", "small"])
+    assert result.exit_code == 0, result.output
+    loaded, = _entries(factory, "sample")
+    assert (loaded.actor, loaded.source, loaded.entity_key) == ("cli", Source.CLI, "small/9")
+    assert loaded.after and loaded.after["compounds"] > 0
+    result = cli.invoke(app, ["user", "demo"])
+    assert result.exit_code == 0, result.output
+    made = _entries(factory, "user")
+    assert {e.entity_key for e in made} >= {"command", "inspector", "enterprise"}
+    assert {(e.actor, e.source, e.action) for e in made} == {("cli", Source.CLI, "create")}

@@ -26,7 +26,7 @@ ENTITY_LABELS = {
     "site": N_("site"), "product": N_("product"), "region": N_("region"),
     "vehicle": N_("vehicle"), "volunteer": N_("volunteer"), "team": N_("team"),
     "shift": N_("shift"), "user": N_("user"), "order": N_("order"),
-    "shortage": N_("shortage report"),
+    "shortage": N_("shortage report"), "sample": N_("sample city"),
 }
 
 ACTION_LABELS = {
@@ -55,6 +55,10 @@ FIELD_LABELS = {
     "valid_from": N_("From"), "valid_to": N_("Until"), "reason": N_("Reason"),
     "quantity": N_("Quantity"), "compound": N_("Compound"), "channel": N_("Channel"),
     "outlet": N_("Outlet"), "product": N_("Product"), "orders": N_("Orders"),
+    # the sample city
+    "regions": N_("Regions"), "compounds": N_("Compounds"), "enterprises": N_("Enterprises"),
+    "sites": N_("Sites"), "stock_lines": N_("Stock lines"), "vehicles": N_("Vehicles"),
+    "volunteers": N_("Volunteers"),
     # suppliers
     "qualification": N_("Qualification"), "verified_at": N_("Verified at"),
     "verified_by": N_("Verified by"), "recheck_due": N_("Re-check due"),

@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from baogong.audit.models import Source
+from baogong.audit.service import Actor, record
 from baogong.auth.models import Role
 from baogong.console import console
 from baogong.db import default_engine, session_factory, unit_of_work
@@ -32,8 +34,6 @@ def add(
         "--password-stdin", help="Read the password from standard input.")] = False,
 ) -> None:
     """Add a user; the password is read from standard input."""
-    from baogong.audit.models import Source
-    from baogong.audit.service import Actor, record
     from baogong.auth import service
 
     if not password_stdin:
@@ -58,8 +58,6 @@ def password(
         "--password-stdin", help="Read the new password from standard input.")] = False,
 ) -> None:
     """Set a user's password; every token of the user stops working."""
-    from baogong.audit.models import Source
-    from baogong.audit.service import Actor, record
     from baogong.auth import service
 
     if not password_stdin:
@@ -77,8 +75,6 @@ def password(
 @user_app.command("deactivate")
 def deactivate(name: Annotated[str, typer.Argument(help="User name.")]) -> None:
     """Deactivate a user; every token of the user stops working."""
-    from baogong.audit.models import Source
-    from baogong.audit.service import Actor, record
     from baogong.auth import service
 
     with unit_of_work(session_factory(default_engine())) as session:
@@ -95,7 +91,7 @@ def show_demo_users() -> None:
     from baogong.auth.demo import create_demo_users
 
     with unit_of_work(session_factory(default_engine())) as session:
-        logins = create_demo_users(session)
+        logins = create_demo_users(session, actor=Actor("cli", Source.CLI, "user demo"))
     table = Table(title=_("Demo logins"))
     for head in (_("User name"), _("Password"), _("Role"), _("Tied to")):
         table.add_column(head)

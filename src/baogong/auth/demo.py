@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from baogong.audit.models import Source
+from baogong.audit.service import Actor, record
 from baogong.auth import service
 from baogong.auth.models import Role, User
 from baogong.delivery.models import Route, RouteStop, RoutingRun, Vehicle
@@ -79,10 +81,12 @@ def demo_volunteer(session: Session) -> Volunteer | None:
     return _community_volunteer(session, community) if community is not None else None
 
 
-def create_demo_users(session: Session, *, password: str = DEMO_PASSWORD) -> list[DemoLogin]:
+def create_demo_users(session: Session, *, password: str = DEMO_PASSWORD,
+                      actor: Actor = Actor("demo", Source.DEMO, "demo users")) -> list[DemoLogin]:
     """One account per role (skipping names that exist), tied to the busiest records of the
     newest plan: its largest enterprise, the vehicle with the most stops, a community that
-    other vehicles deliver to as well, and a volunteer of that community. Never commits."""
+    other vehicles deliver to as well, and a volunteer of that community. Each account made
+    is audited as made by `actor`. Never commits."""
     out: list[DemoLogin] = []
     run = _latest_run(session)
 
@@ -90,6 +94,8 @@ def create_demo_users(session: Session, *, password: str = DEMO_PASSWORD) -> lis
         if session.scalar(select(User.id).where(User.username == username)) is None:
             service.create_user(session, username=username, role=role, password=password,
                                 display_name=username, **kw)
+            record(session, actor=actor, action="create", entity="user", key=username,
+                   after={"role": role, **{k: v for k, v in kw.items() if v}})
         out.append(DemoLogin(username, password, role, bound))
 
     add("command", Role.COMMAND, "-")

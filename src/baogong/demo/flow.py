@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 
 from baogong import migrate
 from baogong.audit.models import Source
+from baogong.audit.service import Actor
 from baogong.db import session_factory, unit_of_work
 from baogong.demand.service import product_units, standard_pack_demand, standard_packs
 from baogong.demo.shifts import roster_demo_shifts
@@ -144,7 +145,7 @@ def run(engine: Engine, *, seed: int, size: Size, day: date, fresh: bool = False
     t = timed("migrate", t0)
     city = generate(seed, size)
     with unit_of_work(factory) as session:
-        sample_load.load(session, city, step)
+        sample_load.load(session, city, step, actor=Actor("demo", Source.DEMO, "demo"))
     t = timed("load", t)
     start = day_start(day)
     with unit_of_work(factory) as session:

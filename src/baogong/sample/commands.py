@@ -7,6 +7,8 @@ from typing import Annotated
 import typer
 
 from baogong import migrate
+from baogong.audit.models import Source
+from baogong.audit.service import Actor
 from baogong.console import StepProgress, console, progress
 from baogong.db import default_engine, session_factory, unit_of_work
 from baogong.i18n import _
@@ -28,7 +30,8 @@ def load_command(
     migrate.upgrade(engine)
     city = generate(seed, size)
     with progress() as bar, unit_of_work(session_factory(engine)) as session:
-        counts = load(session, city, StepProgress(bar))
+        counts = load(session, city, StepProgress(bar),
+                      actor=Actor("cli", Source.CLI, "sample load"))
     console.print(_("Loaded: {counts}").format(
         counts=", ".join(f"{k} {v:,}" for k, v in counts.items())))
 

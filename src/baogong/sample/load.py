@@ -7,6 +7,8 @@ from datetime import UTC, datetime, time, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from baogong.audit.models import Source
+from baogong.audit.service import Actor, record
 from baogong.delivery.service import NewVehicle, add_vehicles
 from baogong.errors import Conflict
 from baogong.i18n import N_
@@ -35,8 +37,14 @@ def is_empty(session: Session) -> bool:
     return not session.scalar(select(func.count()).select_from(Region))
 
 
-def load(session: Session, city: CitySpec, step: Progress = _quiet) -> dict[str, int]:
-    """Write the city into an empty database; returns counts of what was written."""
+SAMPLE_LOADER = Actor("sample", Source.SYSTEM, "sample load")
+"""Who loads the sample city unless told otherwise."""
+
+
+def load(session: Session, city: CitySpec, step: Progress = _quiet, *,
+         actor: Actor = SAMPLE_LOADER) -> dict[str, int]:
+    """Write the city into an empty database, audited as one entry by `actor` (the records
+    themselves are the sample's); returns counts of what was written."""
     if not is_empty(session):
         raise Conflict(N_("The database already holds regions; load the sample into an empty "
                           "one (baogong demo --fresh starts over)"), record="regions")
@@ -102,6 +110,10 @@ def load(session: Session, city: CitySpec, step: Progress = _quiet) -> dict[str,
     add_volunteers(session, (NewVolunteer(code, name, phone, team_ids[team], hours_per_day=h)
                              for code, name, phone, team, h in city.volunteers))
     step("", len(city.vehicles) + len(city.volunteers))
-    return {"regions": len(city.regions), "compounds": len(city.compounds),
-            "enterprises": len(city.enterprises), "sites": sites, "stock_lines": len(city.stock),
-            "vehicles": len(city.vehicles), "volunteers": len(city.volunteers)}
+    counts = {"regions": len(city.regions), "compounds": len(city.compounds),
+              "enterprises": len(city.enterprises), "sites": sites,
+              "stock_lines": len(city.stock), "vehicles": len(city.vehicles),
+              "volunteers": len(city.volunteers)}
+    record(session, actor=actor, action="create", entity="sample",
+           key=f"{city.size.value}/{city.seed}", after=counts)
+    return counts
