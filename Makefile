@@ -1,6 +1,6 @@
 # baogong: `make run` sets up and runs the lockdown-day demo; `make test` sets up and tests
 # everything on SQLite and PostgreSQL; `make test-fast` is the developer's loop (SQLite only,
-# no test marked slow).
+# no test marked slow, in two processes with pytest-xdist).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -40,7 +40,7 @@ test: setup lint
 	$(BIN)/python -m pytest -q
 
 test-fast: setup
-	BAOGONG_TEST_BACKENDS=sqlite $(BIN)/python -m pytest -q -m "not slow"
+	BAOGONG_TEST_BACKENDS=sqlite $(BIN)/python -m pytest -q -m "not slow" -n 2
 
 lint: setup
 	$(BIN)/ruff check src tests bench

@@ -9,9 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy.engine import make_url
 
 from tests.conftest import PgDatabases
+
+pytestmark = pytest.mark.slow  # each test runs the installed command in subprocesses
 
 BAOGONG = shutil.which("baogong", path=str(Path(sys.executable).parent)) or "baogong"
 CHECKOUT = Path(__file__).resolve().parents[2]

@@ -17,6 +17,8 @@ import pytest
 
 from baogong.loadtest.orders import free_port
 
+pytestmark = pytest.mark.slow  # each test starts `baogong serve` in a subprocess
+
 BAOGONG = shutil.which("baogong", path=str(Path(sys.executable).parent)) or "baogong"
 
 
