@@ -65,8 +65,9 @@ def new_highs(time_limit: float) -> highspy.Highs:
 
 def pass_model(h: highspy.Highs, cost: FloatArray, lower: FloatArray, upper: FloatArray,
                row_lo: FloatArray, row_hi: FloatArray, start: AnyInt, index: AnyInt,
-               value: FloatArray, maximize: bool) -> None:
-    """Give ``h`` the LP with these column bounds, row bounds and column-wise matrix."""
+               value: FloatArray, maximize: bool, integers: int = 0) -> None:
+    """Give ``h`` the LP with these column bounds, row bounds and column-wise matrix; with
+    ``integers``, its first that many columns are integer (a MIP)."""
     import highspy
 
     lp = highspy.HighsLp()
@@ -82,6 +83,9 @@ def pass_model(h: highspy.Highs, cost: FloatArray, lower: FloatArray, upper: Flo
     lp.a_matrix_.index_ = index
     lp.a_matrix_.value_ = value
     lp.sense_ = highspy.ObjSense.kMaximize if maximize else highspy.ObjSense.kMinimize
+    if integers:
+        lp.integrality_ = [highspy.HighsVarType.kInteger] * integers + [
+            highspy.HighsVarType.kContinuous] * (int(cost.size) - integers)
     h.passModel(lp)
 
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from baogong.optim.allocation.exact import Transport
 from baogong.optim.allocation.geometry import FloatArray, IntArray
-from baogong.optim.allocation.highs import INF
+from baogong.optim.allocation.highs import INF, pass_model
 from baogong.optim.allocation.model import Problem
 
 MIP_TIME_LIMIT_S = 0.5
@@ -85,22 +85,8 @@ def _mip_repair(problem: Problem, tr: Transport, free: np.ndarray, xi: IntArray)
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", MIP_TIME_LIMIT_S)
     h.setOptionValue("mip_rel_gap", 1e-6)
-    lp = highspy.HighsLp()
-    lp.num_col_ = int(cost.size)
-    lp.num_row_ = int(row_lo.size)
-    lp.col_cost_ = cost
-    lp.col_lower_ = lower
-    lp.col_upper_ = upper
-    lp.row_lower_ = row_lo
-    lp.row_upper_ = row_hi
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = start.astype(np.int32)
-    lp.a_matrix_.index_ = index.astype(np.int32)
-    lp.a_matrix_.value_ = value
-    lp.sense_ = highspy.ObjSense.kMaximize
-    lp.integrality_ = [highspy.HighsVarType.kInteger] * n_x + [
-        highspy.HighsVarType.kContinuous] * (2 * n_q)
-    h.passModel(lp)
+    pass_model(h, cost, lower, upper, row_lo, row_hi, start.astype(np.int32),
+               index.astype(np.int32), value, maximize=True, integers=n_x)
     h.run()
     if h.getInfo().primal_solution_status != 2:  # no feasible point: keep the rounding
         return
