@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -60,6 +61,11 @@ class StepProgress:
             self.task = self.bar.add_task(_(label), total=max(n, 1))
         elif self.task is not None:
             self.bar.advance(self.task, n)
+
+
+DateOpt = Annotated[str | None, typer.Option(
+    "--date", help="The day, YYYY-MM-DD (default: today).")]
+"""The `--date` option of the day's commands, read with parse_day."""
 
 
 def parse_day(value: str | None, param: str = "--date") -> date:

@@ -100,6 +100,10 @@ Progress = Callable[[str, int], None]
 """progress(label, n): a label starts a step of n units; an empty label advances it by n
 (a terminal bar, console.StepProgress, or a web job's status, web.jobs)."""
 
+
+def no_progress(_label: str, _n: int) -> None:
+    """A Progress that shows nothing (the default where nobody watches)."""
+
 CHINA_TZ = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 EARLIEST_DAY = date(2000, 1, 1)

@@ -14,6 +14,7 @@ from baogong.delivery.pod import STATUS_LABELS as STOP_LABELS
 from baogong.demand.orders import STATUS_LABELS as ORDER_LABELS
 from baogong.display import local_time, number, quantity
 from baogong.i18n import N_, gettext
+from baogong.web import pages
 from baogong.workforce.models import TASK_LABELS
 
 SOURCE_LABELS = {Source.CLI: N_("command line"), Source.PAGE: N_("page"), Source.API: N_("API"),
@@ -86,16 +87,13 @@ FIELD_LABELS = {
 }
 
 VALUE_LABELS: dict[str, str] = {
+    **pages.VALUE_LABELS,
     **{k.value: v for k, v in STOP_LABELS.items()},
     **{k.value: v for k, v in ORDER_LABELS.items()},
     **{k.value: v for k, v in ROLE_LABELS.items()},
     **{k.value: v for k, v in TASK_LABELS.items()},
-    "sealed": N_("sealed"), "controlled": N_("controlled"), "precaution": N_("precaution"),
-    "normal": N_("normal"), "pending": N_("pending"), "verified": N_("verified"),
-    "suspended": N_("suspended"), "available": N_("available"), "on_duty": N_("on duty"),
-    "unavailable": N_("unavailable"), "group": N_("group order"), "phone": N_("phone order"),
-    "platform": N_("platform"), "local": N_("local"), "nearby": N_("nearby"),
-    "citywide": N_("city-wide"),
+    "pending": N_("pending"), "verified": N_("verified"), "suspended": N_("suspended"),
+    "group": N_("group order"), "phone": N_("phone order"), "platform": N_("platform"),
 }
 """Stored values of the fields in CODED_FIELDS, as people name them."""
 

@@ -24,9 +24,9 @@ from baogong.web.deps import DbSession, Factory
 from baogong.web.errors import ApiError
 from baogong.web.pagination import Page, Paging
 from baogong.web.schemas import Day as ApiDay
+from baogong.web.schemas import PlanDay as Day
 
 router = APIRouter()
-Day = Annotated[ApiDay | None, Query(description="Day of the plan; default the newest")]
 
 
 @router.get("/dashboard", response_model=dict[str, Any], tags=["dashboard"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, Field
 
 from baogong.auth import audience
@@ -16,11 +16,10 @@ from baogong.delivery import queries
 from baogong.delivery.models import StopStatus
 from baogong.web.deps import DbSession, Factory
 from baogong.web.pagination import Page, Paging
-from baogong.web.schemas import Day as ApiDay
+from baogong.web.schemas import PlanDay as Day
 from baogong.web.schemas import UtcDatetime
 
 router = APIRouter(tags=["delivery"])
-Day = Annotated[ApiDay | None, Query(description="Day of the plan; default the newest")]
 
 
 class StopOut(BaseModel):

@@ -12,16 +12,13 @@ from rich.table import Table
 
 from baogong.audit.models import Source
 from baogong.config import get_settings
-from baogong.console import console, fail, parse_day
+from baogong.console import DateOpt, console, fail, parse_day
 from baogong.db import default_engine, session_factory, unit_of_work
 from baogong.delivery import lastmile, pod, runsheet
 from baogong.delivery.models import StopStatus
 from baogong.delivery.pod import STATUS_LABELS
 from baogong.i18n import _
 from baogong.planning.service import latest_plan
-
-DateOpt = Annotated[str | None, typer.Option(
-    "--date", help="The day, YYYY-MM-DD (default: today).")]
 
 
 def _plan_id(day: date) -> int:

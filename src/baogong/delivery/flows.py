@@ -23,11 +23,7 @@ from baogong.demand.lifecycle import dispatch_orders
 from baogong.i18n import N_
 from baogong.optim import routing as rt
 from baogong.regions.models import HandoffPoint
-from baogong.types import Progress, day_start
-
-
-def _quiet(_label: str, _n: int) -> None:
-    return None
+from baogong.types import Progress, day_start, no_progress
 
 
 @dataclass(frozen=True)
@@ -49,7 +45,7 @@ AUDITED = ("vehicles_used", "trips", "route_km", "stops_routed", "stops_unrouted
 
 
 def route_plan(factory: sessionmaker[Session], *, plan_id: int, day: date, rules: Settings,
-               seconds_per_stop: float = 0.05, seed: int = 1, step: Progress = _quiet,
+               seconds_per_stop: float = 0.05, seed: int = 1, step: Progress = no_progress,
                roads: DistanceSource | None = None, by: str = "dispatch",
                source: Source = Source.SYSTEM, ref: str = "") -> RoutingOutcome:
     """Route every site's deliveries of a plan and store the routes and what stayed unrouted.

@@ -32,7 +32,7 @@ from baogong.regions import service as regions
 from baogong.regions.models import Region, RegionLevel, ZoneStatus
 from baogong.sample import load as sample_load
 from baogong.sample.generator import SEALED, Size, generate
-from baogong.types import Progress, day_start
+from baogong.types import Progress, day_start, no_progress
 
 
 @dataclass
@@ -104,10 +104,6 @@ class DemoResult:
         }
 
 
-def _quiet(_label: str, _n: int) -> None:
-    return None
-
-
 def prepare_database(engine: Engine, *, fresh: bool) -> None:
     """Bring the schema to the newest revision; with fresh, drop everything first.
 
@@ -126,7 +122,7 @@ def prepare_database(engine: Engine, *, fresh: bool) -> None:
 
 
 def run(engine: Engine, *, seed: int, size: Size, day: date, fresh: bool = False,
-        step: Progress = _quiet) -> DemoResult:
+        step: Progress = no_progress) -> DemoResult:
     """Run the lockdown day on the engine's database; the database must be empty unless fresh."""
     t0 = _time.perf_counter()
     result = DemoResult(date=day, seed=seed, size=size.value, backend=engine.dialect.name)

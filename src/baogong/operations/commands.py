@@ -10,14 +10,11 @@ import typer
 from rich.table import Table
 
 from baogong.audit.models import Source
-from baogong.console import StepProgress, console, err_console, fail, parse_day, progress
+from baogong.console import DateOpt, StepProgress, console, err_console, fail, parse_day, progress
 from baogong.db import default_engine, session_factory
 from baogong.i18n import _
 from baogong.operations import day as day_runner
 from baogong.planning import service
-
-DateOpt = Annotated[str | None, typer.Option(
-    "--date", help="The day, YYYY-MM-DD (default: today).")]
 
 
 def plan(

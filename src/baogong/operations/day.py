@@ -28,7 +28,7 @@ from baogong.delivery.flows import route_plan
 from baogong.delivery.lastmile import HandoffLoad, handoff_loads
 from baogong.i18n import N_
 from baogong.planning.flows import plan_day
-from baogong.types import Progress
+from baogong.types import Progress, no_progress
 
 
 class Step(IntEnum):
@@ -53,14 +53,10 @@ class DayRun:
     """Seconds per step run: 'allocation', 'routing', 'lastmile'."""
 
 
-def _quiet(_label: str, _n: int) -> None:
-    return None
-
-
 def run_day(factory: sessionmaker[Session], *, day: date, by: str, until: Step = Step.LAST_MILE,
             plan_id: int | None = None, rules: Settings | None = None,
             source: Source = Source.SYSTEM, ref: str = "",
-            progress: Progress = _quiet) -> DayRun:
+            progress: Progress = no_progress) -> DayRun:
     """Run the day's steps up to `until`; with `plan_id`, route that stored plan instead of
     planning anew. `by` is who the plan and routes are audited as made by, through `source`
     (`ref` names the command or job)."""

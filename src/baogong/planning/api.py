@@ -14,10 +14,9 @@ from baogong.planning import queries
 from baogong.web.deps import DbSession
 from baogong.web.errors import ApiError
 from baogong.web.pagination import Page, Paging
-from baogong.web.schemas import Day as ApiDay
+from baogong.web.schemas import PlanDay as Day
 
 router = APIRouter(tags=["planning"])
-Day = Annotated[ApiDay | None, Query(description="Day of the plan; default the newest")]
 FLOW_READERS = queries.FLOW_READERS
 
 

@@ -19,17 +19,13 @@ from baogong.regions import service as regions
 from baogong.regions.models import Region, RegionLevel
 from baogong.sample.catalogue import PACKS, PRODUCTS
 from baogong.sample.generator import CitySpec
-from baogong.types import Progress
+from baogong.types import Progress, no_progress
 from baogong.workforce.models import TeamKind
 from baogong.workforce.service import NewVolunteer, add_volunteers, create_team
 
 """Called as step(label, total) when a step starts and step("", n) to advance by n."""
 
 LOADED_BY = "sample"
-
-
-def _quiet(_label: str, _n: int) -> None:
-    return None
 
 
 def is_empty(session: Session) -> bool:
@@ -41,7 +37,7 @@ SAMPLE_LOADER = Actor("sample", Source.SYSTEM, "sample load")
 """Who loads the sample city unless told otherwise."""
 
 
-def load(session: Session, city: CitySpec, step: Progress = _quiet, *,
+def load(session: Session, city: CitySpec, step: Progress = no_progress, *,
          actor: Actor = SAMPLE_LOADER) -> dict[str, int]:
     """Write the city into an empty database, audited as one entry by `actor` (the records
     themselves are the sample's); returns counts of what was written."""

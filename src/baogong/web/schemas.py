@@ -6,6 +6,7 @@ import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
+from fastapi import Query
 from pydantic import AfterValidator, BeforeValidator, Field
 
 from baogong.types import EARLIEST_DAY, LATEST_DAY, in_day_window
@@ -50,5 +51,7 @@ Day = Annotated[date, BeforeValidator(_day_text), AfterValidator(_in_window)]
 """A service or plan day: YYYY-MM-DD within the day window (types.EARLIEST_DAY..LATEST_DAY)."""
 Moment = Annotated[datetime, BeforeValidator(_moment_text), AfterValidator(_in_window)]
 """A moment given as ISO 8601 text, within the day window (naive: China time)."""
+PlanDay = Annotated[Day | None, Query(description="Day of the plan; default the newest")]
+"""The `day` query parameter of the plan's reads (plans, routes, alerts, the dashboard)."""
 Count = Annotated[int, Field(strict=True)]
 """A whole number that must be sent as a JSON number (true is not 1, "3" is not 3)."""

@@ -17,6 +17,7 @@ from baogong.adapters.excel import (
     WorkbookReader,
 )
 from baogong.audit.service import Actor
+from baogong.config import get_settings
 from baogong.delivery.models import Vehicle
 from baogong.i18n import N_, gettext
 from baogong.ledger.excel import apply_stock
@@ -25,15 +26,11 @@ from baogong.ledger.excel.parse import Problem, parse_workbook
 from baogong.ledger.models import Enterprise, Product, Site, StockBalance
 from baogong.ledger.service import seed_categories
 from baogong.regions.models import Region, RegionLevel
-from baogong.types import Progress
+from baogong.types import Progress, no_progress
 from baogong.workforce.models import Volunteer
 
 CONFIRM_SHARE = 0.10
 """An import that changes more than this share of a sheet's existing records needs a confirm."""
-
-
-def _quiet(_label: str, _n: int) -> None:
-    return None
 
 
 @dataclass
@@ -63,14 +60,12 @@ class ImportReport:
 
 def limits() -> Limits:
     """The reading limits of this process (BAOGONG_IMPORT_MAX_*)."""
-    from baogong.config import get_settings
-
     s = get_settings()
     return Limits(rows=s.import_max_rows, columns=s.import_max_columns,
                   merged_cells=s.import_max_merged_cells, unpacked_mb=s.import_max_unpacked_mb)
 
 
-def read(path: Path, reader: WorkbookReader | None = None, step: Progress = _quiet,
+def read(path: Path, reader: WorkbookReader | None = None, step: Progress = no_progress,
          name: str | None = None) -> list[RawSheet] | Problem:
     """The raw sheets of a file, or the problem that it cannot be read.
 
@@ -105,7 +100,7 @@ def _existing(session: Session, sheets: Iterable[str]) -> dict[str, int]:
 
 def import_sheets(session: Session, raw: list[RawSheet], *, file_name: str, actor: Actor,
                   skip_invalid: bool = False, confirmed: bool = False,
-                  step: Progress = _quiet) -> ImportReport:
+                  step: Progress = no_progress) -> ImportReport:
     """Parse and apply; the caller commits only if `report.written` is True.
 
     All-or-nothing by default: any error and nothing is to be written. With skip_invalid,
