@@ -15,6 +15,8 @@
     if (n === null || n === undefined) return "–";
     return Number(n).toLocaleString(cfg.locale);
   }
+  var compactFmt = new Intl.NumberFormat(cfg.locale, { notation: "compact" });
+  function compact(n) { return compactFmt.format(n); }  // axis labels: 10万, 100K
   function esc(s) {
     return String(s).replace(/[&<>"']/g, function (c) {
       return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
@@ -114,7 +116,7 @@
         animation: false, grid: { left: 70, right: 10, top: 24, bottom: 20 },
         legend: { data: [cfg.labels.need, cfg.labels.stock], top: 0 }, tooltip: { trigger: "axis" },
         yAxis: { type: "category", data: cov.map(function (c) { return c.product; }) },
-        xAxis: { type: "value" },
+        xAxis: { type: "value", splitNumber: 4, axisLabel: { formatter: compact } },
         series: [{ name: cfg.labels.need, type: "bar", data: cov.map(function (c) { return c.need; }), itemStyle: { color: "#c62828" } },
                  { name: cfg.labels.stock, type: "bar", data: cov.map(function (c) { return c.stock; }), itemStyle: { color: "#2e7d32" } }]
       }, true);
